@@ -1,0 +1,72 @@
+// FrameDecoder: turns the bytes of one binary-mode connection, fed in chunks
+// of any size, into complete frames (header + body) in the order sent.
+// It enforces only what framing needs (PROTOCOL.md "Errors that close the
+// connection"): the magic byte, the protocol version and the body length
+// limit. A violation is fatal and is reported as soon as the offending
+// header's 12 bytes are known, with the status to answer and the request id
+// as received; the decoder then drops everything buffered and ignores later
+// input, so an oversized body is never held in memory. The meaning of the
+// body (opcode, flags, fields) is ParseRequest's or ParseResponse's business.
+//
+// Usage: after each Feed(), call Next() until it returns kNeedMore or kFatal.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "protocol/frame.h"
+#include "protocol/result.h"
+#include "protocol/stream_buffer.h"
+
+namespace cairn::protocol {
+
+struct Frame {
+  FrameHeader header;
+  std::string_view body;  // header.body_length bytes
+};
+
+struct FatalFrameError {
+  Error error;              // BAD_REQUEST (magic, version) or TOO_LARGE (body length)
+  uint32_t request_id = 0;  // as received, to echo in the one answer
+};
+
+class FrameDecoder {
+ public:
+  enum class Event {
+    kNeedMore,  // no complete frame is buffered; Feed() more bytes
+    kFrame,     // *frame holds the next frame
+    kFatal,     // fatal_error() says what to answer before closing
+  };
+
+  // magic: kRequestMagic on the server, kResponseMagic on the client.
+  FrameDecoder(uint8_t magic, uint32_t max_frame_bytes);
+
+  FrameDecoder(const FrameDecoder&) = delete;
+  FrameDecoder& operator=(const FrameDecoder&) = delete;
+
+  // Buffers bytes read from the connection. Ignored once fatal.
+  void Feed(std::string_view bytes);
+
+  // Yields the next complete frame. frame->body views the decoder's buffer
+  // and stays valid until the next Feed(). Once kFatal is returned, every
+  // later call returns kFatal again.
+  Event Next(Frame* frame);
+
+  // REQUIRES: Next() returned kFatal.
+  const FatalFrameError& fatal_error() const { return *fatal_; }
+
+  // Bytes held and not yet returned as frames.
+  size_t buffered_bytes() const { return buffer_.unread().size(); }
+
+ private:
+  // The fatal error a header carries, if any.
+  std::optional<FatalFrameError> CheckHeader(const FrameHeader& header) const;
+
+  const uint8_t magic_;
+  const uint32_t max_frame_bytes_;
+  StreamBuffer buffer_;
+  std::optional<FatalFrameError> fatal_;
+};
+
+}  // namespace cairn::protocol

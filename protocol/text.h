@@ -1,0 +1,62 @@
+// Text mode (PROTOCOL.md section 5), for netcat and telnet: one request per
+// line (LineSplitter finds the lines), answered by one line, or for SCAN by
+// a header line and one line per entry; every answer line ends in "\n".
+// Requests parse into the same Request as binary frames and go through the
+// same limits; errors carry the status the answer line starts with.
+//
+// Per line, a server does: IsCrossProtocolLine -> close at once;
+// IsBlankLine -> ignore, no answer; else ParseTextRequest and answer with
+// FormatTextResponse (for a parse error, format Response::Failure).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/request.h"
+#include "protocol/response.h"
+#include "protocol/result.h"
+
+namespace cairn::protocol {
+
+// True when a connection whose first byte is first_byte speaks text for its
+// whole life: an ASCII letter.
+bool StartsTextMode(char first_byte);
+
+// True for a line that must close the connection at once, unanswered, so a
+// browser cannot drive the server: it starts with "POST " or "Host:", or ends
+// in " HTTP/1.0" or " HTTP/1.1" (ignoring trailing spaces and tabs). Matching
+// is ASCII case-insensitive.
+bool IsCrossProtocolLine(std::string_view line);
+
+// True for a line of only spaces and tabs (or nothing): no request, no
+// answer.
+bool IsBlankLine(std::string_view line);
+
+// Splits a line into tokens separated by spaces and tabs. A token that
+// starts with '"' runs to the matching '"', must be followed by a separator
+// or the end of the line, and understands the escapes \\ \" \n \r \t \0 and
+// \xHH (two hex digits, either case). Elsewhere '"' and '\' are ordinary
+// bytes. An unterminated quote or a bad escape is BAD_REQUEST.
+Result<std::vector<std::string>> TokenizeTextLine(std::string_view line);
+
+// bytes double-quoted: printable ASCII (0x20-0x7e) other than '"' and '\' as
+// is; '\n' '\r' '\t' '\\' '"' as \n \r \t \\ \"; every other byte as \xHH
+// with lowercase hex digits. TokenizeTextLine(QuoteText(b)) == {b}.
+std::string QuoteText(std::string_view bytes);
+
+// Parses one line (without its line ending). Command names are ASCII
+// case-insensitive; numbers are plain decimal. BAD_REQUEST for a blank line,
+// a tokenizing error, a wrong argument count or a bad number; UNKNOWN_OPCODE
+// for an unknown command; TOO_LARGE for a key or value over the limits.
+// request_id is 0.
+Result<Request> ParseTextRequest(std::string_view line, const Limits& limits);
+
+// The answer to request, "\n"-terminated, as section 5 shows it. request is
+// consulted only when response is OK. Messages and the STATS document are
+// printed on one line: a '\r' or '\n' in them prints as a space. If the
+// fields of an OK response do not fit the request, the answer is a
+// BAD_REQUEST line saying so.
+std::string FormatTextResponse(const Request& request, const Response& response);
+
+}  // namespace cairn::protocol

@@ -1,0 +1,151 @@
+#include "server/config.h"
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace cairn::server {
+
+namespace {
+
+using Json = nlohmann::json;
+
+// Applies a file value to a setting the command line did not set; returns an
+// error message, empty on success.
+using FileSetter = std::function<std::string(const Json&)>;
+
+class Binder {
+ public:
+  explicit Binder(CLI::App* app) : app_(app) {}
+
+  template <typename T>
+  void Bind(const std::string& name, T* field, const std::string& help) {
+    CLI::Option* option = app_->add_option("--" + name, *field, help)->capture_default_str();
+    std::string key = name;
+    std::replace(key.begin(), key.end(), '-', '_');
+    setters_[key] = [option, field, key](const Json& value) -> std::string {
+      if constexpr (std::is_same_v<T, std::string>) {
+        if (!value.is_string()) return "config key \"" + key + "\" must be a string";
+        if (option->count() == 0) *field = value.get<std::string>();
+      } else {
+        if (!value.is_number_unsigned() ||
+            value.get<uint64_t>() > std::numeric_limits<T>::max()) {
+          return "config key \"" + key + "\" must be a whole number from 0 to " +
+                 std::to_string(std::numeric_limits<T>::max());
+        }
+        if (option->count() == 0) *field = value.get<T>();
+      }
+      return "";
+    };
+  }
+
+  std::string ApplyFile(const std::string& path) const {
+    std::ifstream in(path);
+    if (!in) return "cannot read config file " + path;
+    Json doc = Json::parse(in, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
+    if (doc.is_discarded() || !doc.is_object()) {
+      return "config file " + path + " is not a JSON object";
+    }
+    for (const auto& [key, value] : doc.items()) {
+      auto it = setters_.find(key);
+      if (it == setters_.end()) return "unknown config key \"" + key + "\" in " + path;
+      std::string error = it->second(value);
+      if (!error.empty()) return error + " (in " + path + ")";
+    }
+    return "";
+  }
+
+ private:
+  CLI::App* app_;
+  std::map<std::string, FileSetter> setters_;
+};
+
+}  // namespace
+
+ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code) {
+  CLI::App app("cairnd: the Cairn durable key-value server");
+  Binder b(&app);
+  std::string config_file;
+  app.add_option("--config", config_file, "JSON file of settings (keys as the flags, with _)");
+  b.Bind("bind", &config->bind, "address to listen on");
+  b.Bind("port", &config->port, "TCP port (0: any free port)");
+  b.Bind("data-dir", &config->data_dir, "data directory");
+  b.Bind("shards", &config->shards, "index shards (changing it between restarts is fine)");
+  b.Bind("fsync", &config->fsync, "durability policy: always | interval | never");
+  b.Bind("fsync-interval-ms", &config->fsync_interval_ms, "sync period under --fsync interval");
+  b.Bind("io-threads", &config->io_threads, "network threads (0: one per core)");
+  b.Bind("max-connections", &config->max_connections, "connections served at once");
+  b.Bind("max-key-bytes", &config->max_key_bytes, "largest key");
+  b.Bind("max-value-bytes", &config->max_value_bytes, "largest value");
+  b.Bind("max-frame-bytes", &config->max_frame_bytes, "largest frame body (and text line)");
+  b.Bind("idle-timeout-s", &config->idle_timeout_s, "close connections idle this long (0: never)");
+  b.Bind("frame-timeout-ms", &config->frame_timeout_ms,
+         "close a connection whose partial frame or line stalls this long");
+  b.Bind("auth-token-file", &config->auth_token_file,
+         "file holding the token clients must AUTH with (never on the command line)");
+  b.Bind("snapshot-every-bytes", &config->snapshot_every_bytes,
+         "snapshot automatically once the log grew this much (0: only on SNAPSHOT)");
+  b.Bind("segment-bytes", &config->segment_bytes, "start a new log segment past this size");
+  b.Bind("max-pending-bytes-per-connection", &config->max_pending_bytes_per_connection,
+         "stop reading from a connection with this much work in flight");
+  b.Bind("max-writer-queue-bytes", &config->max_writer_queue_bytes,
+         "stop reading from writing connections while the writer holds this much");
+  b.Bind("recovery", &config->recovery, "damage handling at startup: strict | point-in-time");
+  b.Bind("log-level", &config->log_level, "debug | info | warn | error");
+  b.Bind("log-format", &config->log_format, "text | json");
+  b.Bind("port-file", &config->port_file, "write the bound port here once listening");
+  app.add_flag("--check", config->check,
+               "verify the data directory without changing it, print a report, exit "
+               "(0 healthy, 2 damaged)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    *exit_code = app.exit(e);
+    return ParseOutcome::kExit;
+  }
+  std::string error;
+  if (!config_file.empty()) error = b.ApplyFile(config_file);
+  if (error.empty()) error = ValidateConfig(*config);
+  if (!error.empty()) {
+    std::cerr << "cairnd: " << error << "\n";
+    *exit_code = 1;
+    return ParseOutcome::kExit;
+  }
+  return ParseOutcome::kRun;
+}
+
+std::string ValidateConfig(const Config& c) {
+  if (c.port > 65535) return "--port must be at most 65535";
+  if (c.shards == 0 || c.shards > 4096) return "--shards must be from 1 to 4096";
+  if (c.fsync != "always" && c.fsync != "interval" && c.fsync != "never") {
+    return "--fsync must be always, interval or never, not \"" + c.fsync + "\"";
+  }
+  if (c.recovery != "strict" && c.recovery != "point-in-time") {
+    return "--recovery must be strict or point-in-time, not \"" + c.recovery + "\"";
+  }
+  if (c.log_format != "text" && c.log_format != "json") {
+    return "--log-format must be text or json, not \"" + c.log_format + "\"";
+  }
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error") {
+    return "--log-level must be debug, info, warn or error, not \"" + c.log_level + "\"";
+  }
+  if (c.fsync_interval_ms == 0) return "--fsync-interval-ms must be at least 1";
+  if (c.max_connections == 0) return "--max-connections must be at least 1";
+  if (c.frame_timeout_ms == 0) return "--frame-timeout-ms must be at least 1";
+  // A GET or SCAN answer carries one key and value plus framing.
+  const uint64_t needed = uint64_t{c.max_key_bytes} + c.max_value_bytes + 64;
+  if (c.max_frame_bytes < needed) {
+    return "--max-frame-bytes (" + std::to_string(c.max_frame_bytes) +
+           ") must be at least --max-key-bytes + --max-value-bytes + 64 (" +
+           std::to_string(needed) + ")";
+  }
+  if (c.segment_bytes < 4096) return "--segment-bytes must be at least 4096";
+  return "";
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,48 @@
+// Config: cairnd's settings, from the command line (CLI11) and an optional
+// JSON file (--config). A flag given on the command line wins over the file;
+// the file wins over the defaults. An unknown key or a value of the wrong
+// type in the file stops startup with a message naming the key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace cairn::server {
+
+struct Config {
+  std::string bind = "127.0.0.1";
+  uint32_t port = 7070;
+  std::string data_dir = "./data";
+  uint32_t shards = 8;
+  std::string fsync = "always";  // always | interval | never
+  uint32_t fsync_interval_ms = 1000;
+  uint32_t io_threads = 0;  // 0: one per core
+  uint32_t max_connections = 10000;
+  uint32_t max_key_bytes = 65536;
+  uint32_t max_value_bytes = 16777216;
+  uint32_t max_frame_bytes = 33554432;
+  uint32_t idle_timeout_s = 0;  // 0: idle connections stay open
+  uint32_t frame_timeout_ms = 10000;
+  std::string auth_token_file;
+  uint64_t snapshot_every_bytes = 256ull << 20;  // 0: only on SNAPSHOT
+  uint64_t segment_bytes = 64ull << 20;
+  uint64_t max_pending_bytes_per_connection = 64ull << 20;
+  uint64_t max_writer_queue_bytes = 256ull << 20;
+  std::string recovery = "strict";  // strict | point-in-time
+  std::string log_level = "info";
+  std::string log_format = "text";  // text | json
+  std::string port_file;            // written with the bound port once listening
+  bool check = false;               // verify the data directory and exit
+};
+
+enum class ParseOutcome { kRun, kExit };
+
+// Fills *config from argv (and the file it names). On kExit, *exit_code is
+// what the process returns (0 after --help, 1 after an error, which has been
+// printed to stderr).
+ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code);
+
+// Checks relations between settings; empty when they are consistent.
+std::string ValidateConfig(const Config& config);
+
+}  // namespace cairn::server

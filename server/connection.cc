@@ -1,0 +1,431 @@
+#include "server/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cassert>
+
+#include "protocol/text.h"
+#include "server/connection_registry.h"
+#include "server/rate_limiter.h"
+#include "server/service.h"
+#include "server/snapshotter.h"
+#include "server/writer.h"
+
+namespace cairn::server {
+
+namespace asio = boost::asio;
+using protocol::Opcode;
+using protocol::Request;
+using protocol::Response;
+using protocol::StatusCode;
+
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+// Responses waiting for a client that does not read count against the
+// connection's pending bytes; so do requests in flight. Past this many
+// requests in flight, reading also pauses (bounds per-request overhead).
+constexpr size_t kMaxSlots = 16384;
+constexpr auto kOverLimitGrace = std::chrono::seconds(1);
+
+RateLimiter& ProtocolWarnings() {
+  static RateLimiter limiter(10);
+  return limiter;
+}
+
+}  // namespace
+
+Connection::Connection(tcp::socket socket, Service* service, Writer* writer,
+                       Snapshotter* snapshotter, ConnectionRegistry* registry)
+    : socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      service_(service),
+      writer_(writer),
+      snapshotter_(snapshotter),
+      registry_(registry) {
+  boost::system::error_code ec;
+  auto endpoint = socket_.remote_endpoint(ec);
+  peer_ = ec ? "unknown peer" : endpoint.address().to_string() + ":" +
+                                    std::to_string(endpoint.port());
+  last_input_ = last_activity_ = Clock::now();
+}
+
+Connection::~Connection() {
+  if (id_ != 0) registry_->Remove(id_);
+}
+
+void Connection::Start(bool over_limit) {
+  over_limit_ = over_limit;
+  id_ = registry_->Add(weak_from_this());
+  if (!over_limit_) service_->counters().connections++;
+  socket_.set_option(tcp::no_delay(true));
+  read_buffer_.resize(kReadChunk);
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->DoRead();
+    self->timer_.expires_after(self->over_limit_ ? kOverLimitGrace : self->TimerPeriod());
+    self->timer_.async_wait([self](const boost::system::error_code& ec) {
+      if (!ec) self->OnTimer();
+    });
+  });
+}
+
+void Connection::Shutdown() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->closed_) return;
+    self->StopReading();
+    self->MaybeFinish();
+  });
+}
+
+Connection::Clock::duration Connection::TimerPeriod() const {
+  auto period = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::milliseconds(service_->config().frame_timeout_ms) / 4);
+  if (service_->config().idle_timeout_s > 0) {
+    period = std::min<Clock::duration>(
+        period, std::chrono::seconds(service_->config().idle_timeout_s) / 4);
+  }
+  return std::clamp<Clock::duration>(period, std::chrono::milliseconds(10),
+                                     std::chrono::seconds(1));
+}
+
+size_t Connection::buffered_input() const {
+  if (decoder_) return decoder_->buffered_bytes();
+  if (splitter_) return splitter_->buffered_bytes();
+  return 0;
+}
+
+bool Connection::ReadingPaused() {
+  const Config& config = service_->config();
+  if (pending_bytes_ + out_.size() + writing_.size() > config.max_pending_bytes_per_connection ||
+      slots_.size() >= kMaxSlots) {
+    return true;
+  }
+  if (writes_in_flight_ > 0 && writer_->congested()) {
+    if (!waiting_for_writer_) {
+      waiting_for_writer_ = true;
+      writer_->NotifyWhenDrained([self = shared_from_this()] {
+        asio::post(self->socket_.get_executor(), [self] {
+          self->waiting_for_writer_ = false;
+          self->DoRead();
+        });
+      });
+    }
+    return true;
+  }
+  return false;
+}
+
+void Connection::DoRead() {
+  // Never while consuming: the next read may land in read_buffer_ on another
+  // thread at once, under the views Consume is still reading.
+  if (closed_ || reading_ || consuming_ || read_closed_ || ReadingPaused()) return;
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(read_buffer_),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) { self->OnRead(ec, n); });
+}
+
+void Connection::StopReading() {
+  read_closed_ = true;
+  boost::system::error_code ignored;
+  if (reading_) socket_.shutdown(tcp::socket::shutdown_receive, ignored);
+}
+
+void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec || n == 0) {
+    // The client closed its side (or the socket failed): answer what it
+    // sent, then close.
+    read_closed_ = true;
+    if (ec && ec != asio::error::eof) {
+      spdlog::debug("connection {}: read failed: {}", peer_, ec.message());
+    }
+    MaybeFinish();
+    return;
+  }
+  if (read_closed_) return;  // shutting down: later input is not served
+  last_input_ = last_activity_ = Clock::now();
+  consuming_ = true;
+  Consume(std::string_view(read_buffer_.data(), n));
+  consuming_ = false;
+  DoRead();
+}
+
+void Connection::Consume(std::string_view bytes) {
+  if (mode_ == Mode::kUnknown) {
+    if (protocol::StartsTextMode(bytes[0])) {
+      mode_ = Mode::kText;
+      splitter_.emplace(service_->config().max_frame_bytes);
+    } else {
+      mode_ = Mode::kBinary;
+      decoder_.emplace(protocol::kRequestMagic, service_->config().max_frame_bytes);
+    }
+  }
+  if (over_limit_) {
+    service_->counters().connections_rejected++;
+    Response busy = Response::Failure(
+        StatusCode::kBusy, "server is at its connection limit (" +
+                               std::to_string(service_->config().max_connections) + ")");
+    Request request;
+    if (mode_ == Mode::kBinary && bytes.size() >= protocol::kHeaderSize) {
+      request.request_id = protocol::DecodeHeader(bytes.substr(0, protocol::kHeaderSize)).request_id;
+    }
+    StopReading();
+    PushDone(std::move(request), std::move(busy));
+    return;
+  }
+  if (mode_ == Mode::kText) {
+    splitter_->Feed(bytes);
+    ConsumeText();
+  } else {
+    decoder_->Feed(bytes);
+    ConsumeBinary();
+  }
+}
+
+void Connection::ConsumeBinary() {
+  protocol::Frame frame;
+  while (!read_closed_) {
+    switch (decoder_->Next(&frame)) {
+      case protocol::FrameDecoder::Event::kNeedMore:
+        return;
+      case protocol::FrameDecoder::Event::kFatal: {
+        const protocol::FatalFrameError& fatal = decoder_->fatal_error();
+        ProtocolWarning(fatal.error.message);
+        Request request;
+        request.request_id = fatal.request_id;
+        StopReading();
+        PushDone(std::move(request), Response::Failure(fatal.error.status, fatal.error.message));
+        return;
+      }
+      case protocol::FrameDecoder::Event::kFrame: {
+        protocol::Result<Request> parsed =
+            protocol::ParseRequest(frame.header, frame.body, service_->limits());
+        if (!parsed.ok()) {
+          service_->counters().protocol_errors++;
+          Request request;
+          request.request_id = frame.header.request_id;
+          PushDone(std::move(request),
+                   Response::Failure(parsed.error().status, parsed.error().message));
+        } else {
+          Dispatch(std::move(parsed).value());
+        }
+        break;
+      }
+    }
+  }
+}
+
+void Connection::ConsumeText() {
+  std::string_view line;
+  while (!read_closed_) {
+    switch (splitter_->Next(&line)) {
+      case protocol::LineSplitter::Event::kNeedMore:
+        return;
+      case protocol::LineSplitter::Event::kTooLong:
+        ProtocolWarning(splitter_->error().message);
+        StopReading();
+        PushDone(Request{}, Response::Failure(splitter_->error().status, splitter_->error().message));
+        return;
+      case protocol::LineSplitter::Event::kLine: {
+        if (protocol::IsCrossProtocolLine(line)) {
+          ProtocolWarning("cross-protocol (HTTP) request line; closing");
+          Close();
+          return;
+        }
+        if (protocol::IsBlankLine(line)) break;
+        protocol::Result<Request> parsed = protocol::ParseTextRequest(line, service_->limits());
+        if (!parsed.ok()) {
+          service_->counters().protocol_errors++;
+          PushDone(Request{}, Response::Failure(parsed.error().status, parsed.error().message));
+        } else {
+          Dispatch(std::move(parsed).value());
+        }
+        break;
+      }
+    }
+  }
+}
+
+void Connection::Dispatch(Request request) {
+  service_->counters().requests++;
+  if (request.quit) {
+    StopReading();
+    PushDone(std::move(request), Response::Ok());
+    return;
+  }
+  if (request.opcode == Opcode::kAuth) {
+    if (service_->auth_required() && !service_->TokenMatches(request.token)) {
+      PushDone(std::move(request), Response::Failure(StatusCode::kUnauthorized, "wrong token"));
+    } else {
+      authenticated_ = true;
+      PushDone(std::move(request), Response::Ok());
+    }
+    return;
+  }
+  if (service_->auth_required() && !authenticated_ && request.opcode != Opcode::kPing) {
+    PushDone(std::move(request),
+             Response::Failure(StatusCode::kUnauthorized, "authenticate first (AUTH token)"));
+    return;
+  }
+  if (Service::IsWrite(request.opcode)) {
+    SubmitWrite(std::move(request));
+    return;
+  }
+  if (request.opcode == Opcode::kSnapshot) {
+    const uint64_t id = first_slot_id_ + slots_.size();
+    slots_.push_back(Slot{std::move(request), std::nullopt, false, 0});
+    snapshotter_->Request([self = shared_from_this(), id](const storage::Status& s,
+                                                           uint64_t covered) {
+      Response response = s.ok() ? Response::OkVersion(covered)
+                                 : Response::Failure(StatusCode::kIoError,
+                                                     "snapshot failed: " + s.ToString());
+      asio::post(self->socket_.get_executor(), [self, id, response = std::move(response)] {
+        self->Complete(id, std::move(response));
+      });
+    });
+    return;
+  }
+  // A read: runs in Flush once everything before it has completed.
+  slots_.push_back(Slot{std::move(request), std::nullopt, true, 0});
+  Flush();
+}
+
+void Connection::SubmitWrite(Request request) {
+  service_->counters().writes++;
+  const uint64_t id = first_slot_id_ + slots_.size();
+  const uint64_t bytes = Service::PendingBytes(request);
+  const Opcode op = request.opcode;
+  Request answer_with;
+  answer_with.opcode = op;
+  answer_with.request_id = request.request_id;
+  storage::Mutation mutation = Service::ToMutation(&request);
+  slots_.push_back(Slot{std::move(answer_with), std::nullopt, false, bytes});
+  pending_bytes_ += bytes;
+  ++writes_in_flight_;
+  writer_->Submit(std::move(mutation), bytes,
+                  [self = shared_from_this(), id, op](const storage::MutationResult& result) {
+                    asio::post(self->socket_.get_executor(),
+                               [self, id, response = Service::ToResponse(op, result)] {
+                                 --self->writes_in_flight_;
+                                 self->Complete(id, std::move(response));
+                               });
+                  });
+}
+
+void Connection::PushDone(Request request, Response response) {
+  slots_.push_back(Slot{std::move(request), std::move(response), false, 0});
+  Flush();
+}
+
+void Connection::Complete(uint64_t slot_id, Response response) {
+  assert(slot_id >= first_slot_id_ && slot_id - first_slot_id_ < slots_.size());
+  slots_[slot_id - first_slot_id_].response = std::move(response);
+  Flush();
+}
+
+void Connection::Flush() {
+  if (closed_) return;
+  while (!slots_.empty()) {
+    Slot& slot = slots_.front();
+    if (!slot.response) {
+      if (!slot.deferred_read) break;
+      slot.response = service_->ExecuteRead(slot.request);
+    }
+    Response& response = *slot.response;
+    response.request_id = slot.request.request_id;
+    if (static_cast<uint8_t>(response.status) >= static_cast<uint8_t>(StatusCode::kBadRequest)) {
+      service_->counters().errors++;
+    }
+    if (mode_ == Mode::kText) {
+      out_ += protocol::FormatTextResponse(slot.request, response);
+    } else {
+      protocol::EncodeResponse(response, &out_);
+    }
+    pending_bytes_ -= slot.pending_bytes;
+    slots_.pop_front();
+    ++first_slot_id_;
+  }
+  last_activity_ = Clock::now();
+  DoWrite();
+  MaybeFinish();
+  DoRead();
+}
+
+void Connection::DoWrite() {
+  if (closed_ || !writing_.empty() || out_.empty()) return;
+  writing_.swap(out_);
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                      self->writing_.clear();
+                      if (ec) {
+                        spdlog::debug("connection {}: write failed: {}", self->peer_,
+                                      ec.message());
+                        self->Close();
+                        return;
+                      }
+                      self->last_activity_ = Clock::now();
+                      self->DoWrite();
+                      self->MaybeFinish();
+                      self->DoRead();
+                    });
+}
+
+void Connection::MaybeFinish() {
+  if (!closed_ && read_closed_ && slots_.empty() && out_.empty() && writing_.empty()) Close();
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  timer_.cancel();
+  if (!over_limit_) service_->counters().connections--;
+  registry_->Remove(id_);
+  id_ = 0;
+}
+
+void Connection::OnTimer() {
+  if (closed_) return;
+  if (over_limit_) {
+    Close();  // sent nothing within the grace period
+    return;
+  }
+  const Config& config = service_->config();
+  const auto now = Clock::now();
+  if (reading_ && buffered_input() > 0 &&
+      now - last_input_ > std::chrono::milliseconds(config.frame_timeout_ms)) {
+    ProtocolWarning("partial request stalled for over " +
+                    std::to_string(config.frame_timeout_ms) + " ms; closing");
+    Close();
+    return;
+  }
+  if (config.idle_timeout_s > 0 && slots_.empty() && out_.empty() && writing_.empty() &&
+      now - last_activity_ > std::chrono::seconds(config.idle_timeout_s)) {
+    spdlog::debug("connection {}: idle for {} s; closing", peer_, config.idle_timeout_s);
+    Close();
+    return;
+  }
+  timer_.expires_after(TimerPeriod());
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->OnTimer();
+  });
+}
+
+void Connection::ProtocolWarning(const std::string& what) {
+  service_->counters().protocol_errors++;
+  uint64_t suppressed = 0;
+  if (ProtocolWarnings().Allow(&suppressed)) {
+    if (suppressed > 0) {
+      spdlog::warn("connection {}: {} ({} similar warnings suppressed)", peer_, what, suppressed);
+    } else {
+      spdlog::warn("connection {}: {}", peer_, what);
+    }
+  }
+}
+
+}  // namespace cairn::server

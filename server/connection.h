@@ -1,0 +1,107 @@
+// Connection: one client's TCP connection, in binary or text mode (chosen
+// by its first byte). Requests are executed in the order received and
+// answered in that order through a per-connection output queue:
+// - writes go to the Writer at once, so pipelined writes join one group;
+// - reads run when every request before them has completed, so a read sees
+//   the writes sent before it on the same connection.
+// All of a connection's handlers run on its strand. Reading pauses while
+// too much of its work is in flight or the writer is congested.
+#pragma once
+
+#include "server/asio.h"
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "protocol/frame_decoder.h"
+#include "protocol/line_splitter.h"
+#include "protocol/request.h"
+#include "protocol/response.h"
+
+namespace cairn::server {
+
+class Service;
+class Writer;
+class Snapshotter;
+class ConnectionRegistry;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using tcp = boost::asio::ip::tcp;
+  using Clock = std::chrono::steady_clock;
+
+  Connection(tcp::socket socket, Service* service, Writer* writer, Snapshotter* snapshotter,
+             ConnectionRegistry* registry);
+  ~Connection();
+
+  // Serves the connection; with over_limit, answers its first request BUSY
+  // and closes (or closes after a second of silence).
+  void Start(bool over_limit);
+  // From any thread: stop reading, answer what was received, close.
+  void Shutdown();
+
+ private:
+  enum class Mode { kUnknown, kBinary, kText };
+  struct Slot {
+    protocol::Request request;  // for writes, only what answering needs
+    std::optional<protocol::Response> response;
+    bool deferred_read = false;
+    uint64_t pending_bytes = 0;
+  };
+
+  void DoRead();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  void Consume(std::string_view bytes);
+  void ConsumeBinary();
+  void ConsumeText();
+  void Dispatch(protocol::Request request);
+  void SubmitWrite(protocol::Request request);
+  void PushDone(protocol::Request request, protocol::Response response);
+  void Complete(uint64_t slot_id, protocol::Response response);
+  void Flush();
+  void DoWrite();
+  void MaybeFinish();
+  void Close();
+  void OnTimer();
+  void ProtocolWarning(const std::string& what);
+  bool ReadingPaused();
+  void StopReading();
+  size_t buffered_input() const;
+  Clock::duration TimerPeriod() const;
+
+  tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  Service* const service_;
+  Writer* const writer_;
+  Snapshotter* const snapshotter_;
+  ConnectionRegistry* const registry_;
+  uint64_t id_ = 0;
+  std::string peer_;
+
+  Mode mode_ = Mode::kUnknown;
+  std::optional<protocol::FrameDecoder> decoder_;
+  std::optional<protocol::LineSplitter> splitter_;
+  std::string read_buffer_;
+
+  std::deque<Slot> slots_;
+  uint64_t first_slot_id_ = 0;  // id of slots_.front()
+  uint64_t pending_bytes_ = 0;  // held by slots in flight
+  uint64_t writes_in_flight_ = 0;
+  std::string out_;      // encoded responses not yet handed to the socket
+  std::string writing_;  // being written
+  bool authenticated_ = false;
+
+  bool over_limit_ = false;
+  bool reading_ = false;
+  bool consuming_ = false;  // inside Consume: read_buffer_ is in use
+  bool read_closed_ = false;       // no more requests will be read
+  bool waiting_for_writer_ = false;
+  bool closed_ = false;
+  Clock::time_point last_input_;
+  Clock::time_point last_activity_;
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,189 @@
+// cairnd: the Cairn server. Parses its configuration, recovers the data
+// directory, and serves until SIGTERM or SIGINT (a second one exits at once).
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "server/asio.h"
+#include "server/config.h"
+#include "server/logging.h"
+#include "server/server.h"
+#include "server/service.h"
+#include "server/snapshotter.h"
+#include "server/writer.h"
+#include "storage/db.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr int kExitStartupFailure = 1;
+constexpr int kExitCheckFoundDamage = 2;
+
+storage::Options StorageOptions(const Config& config) {
+  storage::Options options;
+  options.shards = config.shards;
+  options.segment_bytes = config.segment_bytes;
+  options.recovery = config.recovery == "point-in-time" ? storage::RecoveryMode::kPointInTime
+                                                        : storage::RecoveryMode::kStrict;
+  return options;
+}
+
+FsyncPolicy PolicyOf(const std::string& name) {
+  if (name == "interval") return FsyncPolicy::kInterval;
+  if (name == "never") return FsyncPolicy::kNever;
+  return FsyncPolicy::kAlways;
+}
+
+// The token file's content without trailing whitespace; false on failure.
+bool ReadToken(const std::string& path, std::string* token, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = "cannot read --auth-token-file " + path;
+    return false;
+  }
+  std::stringstream content;
+  content << in.rdbuf();
+  *token = content.str();
+  while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) {
+    token->pop_back();
+  }
+  if (token->empty()) {
+    *error = "--auth-token-file " + path + " holds no token";
+    return false;
+  }
+  return true;
+}
+
+bool WritePortFile(const std::string& path, uint16_t port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+bool IsLoopback(const std::string& address) {
+  boost::system::error_code ec;
+  const auto ip = boost::asio::ip::make_address(address, ec);
+  return !ec && ip.is_loopback();
+}
+
+int RunCheck(const Config& config) {
+  std::string report;
+  storage::Status s = storage::DB::Check(StorageOptions(config), config.data_dir, &report);
+  std::cout << report;
+  if (!s.ok()) {
+    std::cout << "DAMAGED: " << s.ToString() << "\n";
+    return kExitCheckFoundDamage;
+  }
+  std::cout << "OK: " << config.data_dir << " would open cleanly\n";
+  return 0;
+}
+
+int Serve(const Config& config) {
+  std::string token;
+  std::string error;
+  if (!config.auth_token_file.empty() && !ReadToken(config.auth_token_file, &token, &error)) {
+    spdlog::error("{}", error);
+    return kExitStartupFailure;
+  }
+  if (token.empty() && !IsLoopback(config.bind)) {
+    spdlog::warn(
+        "listening on {} without an auth token: anyone who can reach this address can read "
+        "and write every key. Set --auth-token-file.",
+        config.bind);
+  }
+
+  std::unique_ptr<storage::DB> db;
+  storage::Status s = storage::DB::Open(StorageOptions(config), config.data_dir, &db);
+  if (!s.ok()) {
+    spdlog::error("cannot open data directory {}: {}", config.data_dir, s.ToString());
+    return kExitStartupFailure;
+  }
+  Writer writer(db.get(), PolicyOf(config.fsync),
+                std::chrono::milliseconds(config.fsync_interval_ms),
+                config.max_writer_queue_bytes);
+  Service service(config, db.get(), &writer, token);
+  Snapshotter snapshotter(db.get(), config.snapshot_every_bytes);
+
+  boost::asio::io_context io;
+  Server server(io, &service, &writer, &snapshotter);
+  if (!server.Listen(config.bind, static_cast<uint16_t>(config.port), &error)) {
+    spdlog::error("{}", error);
+    writer.Stop();
+    return kExitStartupFailure;
+  }
+  server.Start();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("received signal {}: shutting down (send it again to exit at once)", signo);
+    signals.async_wait([](const boost::system::error_code& e, int again) {
+      if (e) return;
+      spdlog::warn("second signal {}: exiting at once", again);
+      spdlog::default_logger()->flush();
+      _exit(128 + again);
+    });
+    server.BeginShutdown([&io] { io.stop(); });
+  });
+
+  const uint32_t threads =
+      config.io_threads > 0 ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  const storage::DbStats stats = db->Stats();
+  spdlog::info(
+      "cairnd listening on {}:{} (data_dir={} shards={} fsync={} fsync_interval_ms={} "
+      "io_threads={} max_connections={} max_key_bytes={} max_value_bytes={} "
+      "max_frame_bytes={} idle_timeout_s={} frame_timeout_ms={} auth={} "
+      "snapshot_every_bytes={} segment_bytes={} recovery={} log_level={} log_format={}); "
+      "{} keys at version {}",
+      config.bind, server.port(), config.data_dir, config.shards, config.fsync,
+      config.fsync_interval_ms, threads, config.max_connections, config.max_key_bytes,
+      config.max_value_bytes, config.max_frame_bytes, config.idle_timeout_s,
+      config.frame_timeout_ms, token.empty() ? "off" : "on", config.snapshot_every_bytes,
+      config.segment_bytes, config.recovery, config.log_level, config.log_format, stats.keys,
+      stats.last_version);
+  if (!config.port_file.empty() && !WritePortFile(config.port_file, server.port())) {
+    spdlog::error("cannot write --port-file {}", config.port_file);
+    return kExitStartupFailure;
+  }
+
+  std::vector<std::thread> pool;
+  for (uint32_t i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (std::thread& t : pool) t.join();
+
+  snapshotter.Stop();
+  writer.Stop();
+  const storage::DbStats final_stats = db->Stats();
+  db.reset();
+  spdlog::info("cairnd stopped cleanly: {} keys at version {}, log synced", final_stats.keys,
+               final_stats.last_version);
+  return 0;
+}
+
+}  // namespace
+}  // namespace cairn::server
+
+int main(int argc, char** argv) {
+  using namespace cairn::server;
+  Config config;
+  int exit_code = 0;
+  if (ParseConfig(argc, argv, &config, &exit_code) == ParseOutcome::kExit) return exit_code;
+  SetupLogging(config.log_level, config.log_format);
+  if (config.check) return RunCheck(config);
+  // A client that vanishes mid-write must not kill the server.
+  signal(SIGPIPE, SIG_IGN);
+  return Serve(config);
+}

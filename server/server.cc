@@ -1,0 +1,102 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include "server/connection.h"
+#include "server/service.h"
+
+namespace cairn::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto kShutdownGrace = std::chrono::seconds(5);
+constexpr auto kShutdownPoll = std::chrono::milliseconds(10);
+
+}  // namespace
+
+Server::Server(asio::io_context& io, Service* service, Writer* writer, Snapshotter* snapshotter)
+    : io_(io),
+      acceptor_(io),
+      shutdown_timer_(io),
+      service_(service),
+      writer_(writer),
+      snapshotter_(snapshotter) {}
+
+bool Server::Listen(const std::string& address, uint16_t port, std::string* error) {
+  boost::system::error_code ec;
+  const asio::ip::address ip = asio::ip::make_address(address, ec);
+  if (ec) {
+    *error = "bad --bind address \"" + address + "\": " + ec.message();
+    return false;
+  }
+  const tcp::endpoint endpoint(ip, port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    *error = "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
+
+void Server::Start() { DoAccept(); }
+
+void Server::DoAccept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](const boost::system::error_code& ec,
+                                                        tcp::socket socket) {
+    if (stopping_) return;
+    if (ec) {
+      // Running out of file descriptors must not end the accept loop.
+      spdlog::warn("accept failed: {}", ec.message());
+      shutdown_timer_.expires_after(std::chrono::milliseconds(50));
+      shutdown_timer_.async_wait([this](const boost::system::error_code& e) {
+        if (!e) DoAccept();
+      });
+      return;
+    }
+    service_->counters().connections_total++;
+    const bool over_limit =
+        service_->counters().connections.load() >= service_->config().max_connections;
+    auto connection = std::make_shared<Connection>(std::move(socket), service_, writer_,
+                                                   snapshotter_, &registry_);
+    connection->Start(over_limit);
+    DoAccept();
+  });
+}
+
+void Server::BeginShutdown(std::function<void()> done) {
+  asio::post(io_, [this, done = std::move(done)]() mutable {
+    stopping_ = true;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    shutdown_timer_.cancel();
+    registry_.ForEach([](const std::shared_ptr<Connection>& c) { c->Shutdown(); });
+    AwaitConnectionsClosed(std::chrono::steady_clock::now() + kShutdownGrace, std::move(done));
+  });
+}
+
+void Server::AwaitConnectionsClosed(std::chrono::steady_clock::time_point deadline,
+                                    std::function<void()> done) {
+  if (registry_.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    if (registry_.size() > 0) {
+      spdlog::warn("{} connections still busy after the shutdown grace period; closing them",
+                   registry_.size());
+    }
+    done();
+    return;
+  }
+  shutdown_timer_.expires_after(kShutdownPoll);
+  shutdown_timer_.async_wait(
+      [this, deadline, done = std::move(done)](const boost::system::error_code&) mutable {
+        AwaitConnectionsClosed(deadline, std::move(done));
+      });
+}
+
+}  // namespace cairn::server

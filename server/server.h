@@ -1,0 +1,45 @@
+// Server: listens, accepts connections onto strands of the io_context, and
+// shuts down gracefully: stop accepting, let every connection answer what it
+// has received, then report done.
+#pragma once
+
+#include "server/asio.h"
+#include <functional>
+#include <string>
+
+#include "server/connection_registry.h"
+
+namespace cairn::server {
+
+class Service;
+class Writer;
+class Snapshotter;
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, Service* service, Writer* writer, Snapshotter* snapshotter);
+
+  // Binds and listens; false with *error set on failure.
+  bool Listen(const std::string& address, uint16_t port, std::string* error);
+  uint16_t port() const;
+  void Start();
+  // Stops accepting and asks every connection to finish; calls done once
+  // all have closed or a deadline has passed.
+  void BeginShutdown(std::function<void()> done);
+
+ private:
+  void DoAccept();
+  void AwaitConnectionsClosed(std::chrono::steady_clock::time_point deadline,
+                              std::function<void()> done);
+
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer shutdown_timer_;
+  Service* const service_;
+  Writer* const writer_;
+  Snapshotter* const snapshotter_;
+  ConnectionRegistry registry_;
+  bool stopping_ = false;
+};
+
+}  // namespace cairn::server

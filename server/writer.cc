@@ -1,0 +1,133 @@
+#include "server/writer.h"
+
+#include <spdlog/spdlog.h>
+
+namespace cairn::server {
+
+namespace {
+
+// A group stops growing past this many bytes, so one slow client's burst
+// does not delay everyone's acknowledgement behind one huge write.
+constexpr uint64_t kGroupByteBudget = 8ull << 20;
+
+}  // namespace
+
+Writer::Writer(storage::DB* db, FsyncPolicy policy, std::chrono::milliseconds sync_interval,
+               uint64_t max_queue_bytes)
+    : db_(db),
+      policy_(policy),
+      sync_interval_(sync_interval),
+      max_queue_bytes_(max_queue_bytes),
+      thread_([this] { Run(); }) {}
+
+Writer::~Writer() { Stop(); }
+
+void Writer::Submit(storage::Mutation m, uint64_t bytes, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(Item{std::move(m), bytes, std::move(done)});
+    queued_bytes_ += bytes;
+  }
+  cv_.notify_one();
+}
+
+void Writer::NotifyWhenDrained(std::function<void()> wake) {
+  std::unique_lock lock(mu_);
+  if (!congested()) {
+    lock.unlock();
+    wake();
+    return;
+  }
+  drain_waiters_.push_back(std::move(wake));
+}
+
+Writer::Stats Writer::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Writer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::WakeDrainWaiters() {
+  std::vector<std::function<void()>> waiters;
+  {
+    std::lock_guard lock(mu_);
+    if (congested()) return;
+    waiters.swap(drain_waiters_);
+  }
+  for (auto& wake : waiters) wake();
+}
+
+void Writer::Run() {
+  using Clock = std::chrono::steady_clock;
+  auto next_sync = Clock::now() + sync_interval_;
+  bool unsynced = false;
+  std::vector<Item> group;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      auto ready = [this] { return stopping_ || !queue_.empty(); };
+      if (policy_ == FsyncPolicy::kInterval && unsynced) {
+        cv_.wait_until(lock, next_sync, ready);
+      } else {
+        cv_.wait(lock, ready);
+      }
+      uint64_t bytes = 0;
+      while (!queue_.empty() && (group.empty() || bytes < kGroupByteBudget)) {
+        bytes += queue_.front().bytes;
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (group.empty() && stopping_) break;
+    }
+    if (!group.empty()) {
+      CommitGroup(&group);
+      unsynced = policy_ != FsyncPolicy::kAlways;
+    }
+    if (policy_ == FsyncPolicy::kInterval && unsynced && Clock::now() >= next_sync) {
+      db_->SyncLog();
+      unsynced = false;
+      next_sync = Clock::now() + sync_interval_;
+      std::lock_guard lock(mu_);
+      ++stats_.syncs;
+    }
+  }
+  if (unsynced && !db_->read_only()) {
+    storage::Status s = db_->SyncLog();
+    if (!s.ok()) spdlog::error("final log sync failed: {}", s.ToString());
+  }
+}
+
+void Writer::CommitGroup(std::vector<Item>* group) {
+  std::vector<storage::Mutation> mutations;
+  mutations.reserve(group->size());
+  uint64_t bytes = 0;
+  for (Item& item : *group) {
+    mutations.push_back(std::move(item.mutation));
+    bytes += item.bytes;
+  }
+  std::vector<storage::MutationResult> results;
+  const auto sync =
+      policy_ == FsyncPolicy::kAlways ? storage::SyncMode::kSync : storage::SyncMode::kNoSync;
+  db_->Commit(mutations, sync, &results);
+  for (size_t i = 0; i < group->size(); ++i) (*group)[i].done(results[i]);
+  group->clear();
+  queued_bytes_ -= bytes;
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.groups;
+    stats_.mutations += mutations.size();
+    if (sync == storage::SyncMode::kSync) ++stats_.syncs;
+  }
+  WakeDrainWaiters();
+}
+
+}  // namespace cairn::server

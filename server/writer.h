@@ -1,0 +1,80 @@
+// Writer: the one thread that changes the store. Connections Submit
+// mutations from any thread; the writer takes everything pending (up to a
+// byte budget) as one group, hands it to DB::Commit (one write and, under
+// fsync=always, one sync for the whole group), and only then completes each
+// mutation. While it commits, the next group gathers in the queue.
+//
+// Backpressure: queued_bytes() tells how much waits; connections stop
+// reading while it is over the configured cap and ask to be told
+// (NotifyWhenDrained) once it is not.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/db.h"
+
+namespace cairn::server {
+
+enum class FsyncPolicy { kAlways, kInterval, kNever };
+
+class Writer {
+ public:
+  // Called on the writer thread; must be quick (post the result elsewhere).
+  using Done = std::function<void(const storage::MutationResult&)>;
+
+  struct Stats {
+    uint64_t groups = 0;
+    uint64_t mutations = 0;
+    uint64_t syncs = 0;
+  };
+
+  Writer(storage::DB* db, FsyncPolicy policy, std::chrono::milliseconds sync_interval,
+         uint64_t max_queue_bytes);
+  ~Writer();
+
+  // Queues m; done runs once it is committed or has failed. Thread-safe.
+  void Submit(storage::Mutation m, uint64_t bytes, Done done);
+  bool congested() const { return queued_bytes_.load() > max_queue_bytes_; }
+  // Runs wake (on the writer thread) once the queue is below its cap.
+  void NotifyWhenDrained(std::function<void()> wake);
+  uint64_t queued_bytes() const { return queued_bytes_.load(); }
+  Stats stats() const;
+
+  // Commits everything queued, syncs, and ends the thread. Idempotent.
+  void Stop();
+
+ private:
+  struct Item {
+    storage::Mutation mutation;
+    uint64_t bytes;
+    Done done;
+  };
+
+  void Run();
+  void CommitGroup(std::vector<Item>* group);
+  void WakeDrainWaiters();
+
+  storage::DB* const db_;
+  const FsyncPolicy policy_;
+  const std::chrono::milliseconds sync_interval_;
+  const uint64_t max_queue_bytes_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  std::vector<std::function<void()>> drain_waiters_;
+  bool stopping_ = false;
+  std::atomic<uint64_t> queued_bytes_{0};
+  Stats stats_;
+  std::thread thread_;
+};
+
+}  // namespace cairn::server

@@ -1,0 +1,120 @@
+// DB: a data directory holding a segmented write-ahead log and per-shard
+// snapshots, recovered on Open into an in-memory, sharded, ordered index.
+//
+// Threading contract:
+// - Commit and SyncLog are called by ONE writer thread at a time (the server's
+//   writer). This is the group-commit boundary: the caller gathers whatever
+//   requests are pending into one Commit call; Commit resolves them in order,
+//   appends all their records with one write, syncs once (if asked) and only
+//   then applies them to the index. Requests that arrive meanwhile form the
+//   next group.
+// - Get, Scan, Stats may be called from any thread, concurrently with Commit.
+//   They observe every committed group whose Commit has returned.
+// - Snapshot may run on any thread concurrently with Commit; it blocks writes
+//   only while it copies one shard in memory.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/env.h"
+#include "storage/mutation.h"
+#include "storage/status.h"
+
+namespace cairn::storage {
+
+enum class RecoveryMode {
+  // Cut a torn tail of the newest log segment; refuse any other damage.
+  kStrict,
+  // Keep the consistent prefix of the log: damaged segments (and every later
+  // one) are moved into lost+found/ and replaced by their valid prefix.
+  kPointInTime,
+};
+
+struct Options {
+  Env* env = Env::Default();
+  uint32_t shards = 8;
+  uint64_t segment_bytes = 64ull << 20;  // a new log segment past this size
+  RecoveryMode recovery = RecoveryMode::kStrict;
+  uint32_t recovery_threads = 0;  // snapshot loading; 0 = hardware concurrency
+};
+
+struct ValueAndVersion {
+  std::string value;
+  uint64_t version = 0;
+};
+
+struct ScanResult {
+  std::vector<std::pair<std::string, std::string>> entries;
+  bool more = false;  // keys remain in the range past the last returned one
+};
+
+struct DbStats {
+  uint64_t keys = 0;
+  uint64_t last_version = 0;
+  uint64_t snapshot_version = 0;  // lowest version every shard's snapshot covers
+  uint32_t shards = 0;
+  uint64_t log_segments = 0;
+  uint64_t log_bytes = 0;            // bytes in all live segments
+  uint64_t log_bytes_since_snapshot = 0;
+  uint64_t key_bytes = 0;
+  uint64_t value_bytes = 0;
+  bool read_only = false;
+};
+
+enum class SyncMode { kSync, kNoSync };
+
+class DB {
+ public:
+  // Opens (creating if needed) the data directory dir, takes its lock and
+  // recovers its contents. A second Open of the same directory, from any
+  // process, fails with kBusy.
+  static Status Open(const Options& options, const std::string& dir, std::unique_ptr<DB>* db);
+
+  // Verifies dir without changing anything; *report says what was found.
+  // OK when the directory would open in strict mode.
+  static Status Check(const Options& options, const std::string& dir, std::string* report);
+
+  virtual ~DB() = default;
+  DB(const DB&) = delete;
+  DB& operator=(const DB&) = delete;
+
+  // Resolves, logs, (syncs,) and applies a group of mutations; results[i]
+  // answers mutations[i]. A group whose write or sync fails is applied to
+  // nothing: every result is kIoError. After a failed sync every later Commit
+  // answers kReadOnly.
+  // REQUIRES: single writer thread; results->size() becomes mutations.size().
+  virtual void Commit(std::span<const Mutation> mutations, SyncMode sync,
+                      std::vector<MutationResult>* results) = 0;
+  // Syncs everything appended so far (the interval fsync policy).
+  // REQUIRES: single writer thread.
+  virtual Status SyncLog() = 0;
+
+  virtual std::optional<ValueAndVersion> Get(std::string_view key) const = 0;
+  // Keys in [start, end) in unsigned bytewise order; empty end = no bound.
+  // Stops at limit entries or once max_bytes of keys and values are gathered
+  // (at least one entry is returned when one exists).
+  virtual ScanResult Scan(std::string_view start, std::string_view end, size_t limit,
+                          size_t max_bytes) const = 0;
+  virtual DbStats Stats() const = 0;
+
+  // Writes a snapshot of every shard and prunes log segments they make
+  // redundant. *covered is the lowest version all new snapshots cover.
+  // Serialized with other Snapshot calls.
+  virtual Status Snapshot(uint64_t* covered) = 0;
+
+  // True once a sync failure has made the store refuse writes.
+  virtual bool read_only() const = 0;
+
+ protected:
+  DB() = default;
+};
+
+}  // namespace cairn::storage

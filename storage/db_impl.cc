@@ -1,0 +1,369 @@
+#include "storage/db_impl.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cassert>
+#include <charconv>
+#include <limits>
+
+#include "storage/coding.h"
+#include "storage/log_format.h"
+#include "storage/recovery.h"
+#include "storage/snapshot.h"
+
+namespace cairn::storage {
+
+namespace {
+
+constexpr std::string_view kLockFileName = "LOCK";
+
+// INCR's rule: optional leading '-', then one or more decimal digits, in i64.
+bool ParseDecimal(std::string_view text, int64_t* value) {
+  std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(),
+                                     [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+MutationResult Failure(MutationResult::Code code, std::string message) {
+  MutationResult result;
+  result.code = code;
+  result.message = std::move(message);
+  return result;
+}
+
+}  // namespace
+
+class DBImpl::GroupView {
+ public:
+  explicit GroupView(const DBImpl* db) : db_(db) {}
+
+  uint64_t VersionOf(std::string_view key) const {
+    auto it = pending_.find(key);
+    if (it != pending_.end()) return it->second.present ? it->second.version : 0;
+    return db_->ShardFor(key).VersionOf(key);
+  }
+
+  // The key's current value, if present; *scratch may hold its bytes.
+  std::optional<std::string_view> ValueOf(std::string_view key, std::string* scratch) const {
+    auto it = pending_.find(key);
+    if (it != pending_.end()) {
+      if (!it->second.present) return std::nullopt;
+      return it->second.value;
+    }
+    std::optional<IndexEntry> entry = db_->ShardFor(key).Get(key);
+    if (!entry) return std::nullopt;
+    *scratch = std::move(entry->value);
+    return std::string_view(*scratch);
+  }
+
+  // REQUIRES: key and value outlive the view.
+  void Record(const LogOp& op, uint64_t version) {
+    pending_[op.key] = Pending{!op.is_delete, op.value, version};
+  }
+
+ private:
+  struct Pending {
+    bool present;
+    std::string_view value;
+    uint64_t version;
+  };
+  const DBImpl* db_;
+  std::unordered_map<std::string_view, Pending> pending_;
+};
+
+Status DB::Open(const Options& options, const std::string& dir, std::unique_ptr<DB>* db) {
+  if (options.shards == 0) return Status::InvalidArgument("shard count must be at least 1");
+  auto impl = std::make_unique<DBImpl>(options, dir);
+  Status s = impl->Init();
+  if (s.ok()) *db = std::move(impl);
+  return s;
+}
+
+Status DB::Check(const Options& options, const std::string& dir, std::string* report) {
+  if (options.shards == 0) return Status::InvalidArgument("shard count must be at least 1");
+  std::unique_ptr<FileLock> lock;
+  const std::string lock_file = dir + "/" + std::string(kLockFileName);
+  if (options.env->FileExists(lock_file)) {
+    Status s = options.env->LockFile(lock_file, &lock);
+    if (!s.ok()) return s;
+  }
+  std::vector<std::unique_ptr<Shard>> shards;
+  for (uint32_t i = 0; i < options.shards; ++i) shards.push_back(std::make_unique<Shard>());
+  RecoveredState state;
+  return Recover(options, dir, /*check_only=*/true, &shards, &state, report);
+}
+
+DBImpl::DBImpl(const Options& options, std::string dir)
+    : options_(options), dir_(std::move(dir)) {
+  for (uint32_t i = 0; i < options_.shards; ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+DBImpl::~DBImpl() {
+  if (log_ && !read_only_) {
+    Status s = log_->Sync();
+    if (!s.ok()) spdlog::error("final log sync failed: {}", s.ToString());
+  }
+}
+
+Status DBImpl::Init() {
+  Env* env = options_.env;
+  Status s = env->CreateDir(dir_);
+  if (s.ok()) s = env->LockFile(dir_ + "/" + std::string(kLockFileName), &lock_);
+  if (!s.ok()) return s;
+  RecoveredState state;
+  s = Recover(options_, dir_, /*check_only=*/false, &shards_, &state, nullptr);
+  if (!s.ok()) return s;
+  std::unique_ptr<WritableFile> active;
+  if (state.has_active_segment) {
+    s = env->NewAppendableFile(dir_ + "/" + SegmentFileName(state.active_segment), &active);
+  } else {
+    s = LogWriter::CreateSegment(env, dir_, state.active_segment, &active);
+  }
+  if (!s.ok()) return s;
+  log_ = std::make_unique<LogWriter>(env, dir_, options_.segment_bytes,
+                                     std::move(state.closed_segments), state.active_segment,
+                                     std::move(active), state.last_version);
+  last_version_ = state.last_version;
+  snapshot_version_ = state.snapshot_version;
+  log_bytes_since_snapshot_ = log_->total_bytes();
+  if (state.snapshot_layout != 0 && state.snapshot_layout != options_.shards) {
+    uint64_t covered = 0;
+    s = Snapshot(&covered);
+  }
+  return s;
+}
+
+Shard& DBImpl::ShardFor(std::string_view key) const {
+  return *shards_[ShardOf(key, static_cast<uint32_t>(shards_.size()))];
+}
+
+void DBImpl::EnterReadOnly(const Status& cause) {
+  if (!read_only_.exchange(true)) {
+    spdlog::critical(
+        "STORAGE IS NOW READ-ONLY until restart: {}. Data in the OS cache can no longer be "
+        "trusted to reach the disk; writes are refused, reads continue.",
+        cause.ToString());
+  }
+}
+
+bool DBImpl::Resolve(const Mutation& m, GroupView* view, uint64_t version,
+                     std::vector<LogOp>* ops, MutationResult* result) {
+  using Code = MutationResult::Code;
+  switch (m.kind) {
+    case Mutation::Kind::kPut:
+      ops->push_back({false, m.key, m.value});
+      break;
+    case Mutation::Kind::kDelete: {
+      const uint64_t current = view->VersionOf(m.key);
+      const bool expected_absent = m.has_expected_version && m.expected_version == 0;
+      if (current == 0 && (!m.has_expected_version || expected_absent)) {
+        result->code = Code::kNotFound;
+        return false;
+      }
+      if (m.has_expected_version && m.expected_version != current) {
+        result->code = Code::kVersionMismatch;
+        result->current_version = current;
+        return false;
+      }
+      ops->push_back({true, m.key, {}});
+      break;
+    }
+    case Mutation::Kind::kCas: {
+      const uint64_t current = view->VersionOf(m.key);
+      if (current != m.expected_version) {
+        result->code = Code::kVersionMismatch;
+        result->current_version = current;
+        return false;
+      }
+      ops->push_back({false, m.key, m.value});
+      break;
+    }
+    case Mutation::Kind::kIncr: {
+      std::string scratch;
+      int64_t current = 0;
+      std::optional<std::string_view> value = view->ValueOf(m.key, &scratch);
+      if (value && !ParseDecimal(*value, &current)) {
+        *result = Failure(Code::kTypeError, "value is not a decimal integer that fits in i64");
+        return false;
+      }
+      int64_t sum = 0;
+      if (__builtin_add_overflow(current, m.delta, &sum)) {
+        *result = Failure(Code::kTypeError, "increment would overflow i64");
+        return false;
+      }
+      result->value = std::to_string(sum);
+      ops->push_back({false, m.key, result->value});
+      break;
+    }
+    case Mutation::Kind::kBatch:
+      assert(!m.ops.empty());
+      for (const BatchOp& op : m.ops) ops->push_back({op.is_delete, op.key, op.value});
+      break;
+  }
+  for (const LogOp& op : *ops) view->Record(op, version);
+  result->code = Code::kOk;
+  result->version = version;
+  return true;
+}
+
+void DBImpl::Commit(std::span<const Mutation> mutations, SyncMode sync,
+                    std::vector<MutationResult>* results) {
+  using Code = MutationResult::Code;
+  // Sized once: resolved INCR values live in *results and the log ops view them.
+  results->assign(mutations.size(), MutationResult{});
+  if (read_only_) {
+    for (MutationResult& r : *results) {
+      r = Failure(Code::kReadOnly, "storage is read-only after a failed sync; restart to recover");
+    }
+    return;
+  }
+  GroupView view(this);
+  std::string buffer;
+  std::vector<std::vector<LogOp>> records;
+  uint64_t version = last_version_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < mutations.size(); ++i) {
+    std::vector<LogOp> ops;
+    if (Resolve(mutations[i], &view, version + 1, &ops, &(*results)[i])) {
+      ++version;
+      AppendLogRecord(&buffer, version, ops);
+      records.push_back(std::move(ops));
+    }
+  }
+  if (records.empty()) return;
+
+  const uint64_t size_before = log_->active_size();
+  Status s = log_->Append(buffer, version);
+  if (s.ok() && sync == SyncMode::kSync) {
+    s = log_->Sync();
+    if (!s.ok()) {
+      log_->TruncateActive(size_before);
+      EnterReadOnly(s);
+    }
+  }
+  if (s.IsReadOnly()) EnterReadOnly(s);
+  if (!s.ok()) {
+    for (MutationResult& r : *results) r = Failure(Code::kIoError, s.ToString());
+    return;
+  }
+
+  uint64_t applied = version - records.size();
+  for (const std::vector<LogOp>& ops : records) {
+    ++applied;
+    for (const LogOp& op : ops) {
+      if (op.is_delete) {
+        ShardFor(op.key).Delete(op.key);
+      } else {
+        ShardFor(op.key).Put(op.key, op.value, applied);
+      }
+    }
+  }
+  last_version_.store(version);
+  log_bytes_since_snapshot_ += buffer.size();
+  s = log_->MaybeRotate();
+  if (!s.ok()) EnterReadOnly(s);
+}
+
+Status DBImpl::SyncLog() {
+  if (read_only_) return Status::ReadOnly("storage is read-only after a failed sync");
+  Status s = log_->Sync();
+  if (!s.ok()) EnterReadOnly(s);
+  return s;
+}
+
+std::optional<ValueAndVersion> DBImpl::Get(std::string_view key) const {
+  std::optional<IndexEntry> entry = ShardFor(key).Get(key);
+  if (!entry) return std::nullopt;
+  return ValueAndVersion{std::move(entry->value), entry->version};
+}
+
+ScanResult DBImpl::Scan(std::string_view start, std::string_view end, size_t limit,
+                        size_t max_bytes) const {
+  ScanResult result;
+  if (limit == 0) return result;
+  // Each shard is ordered; the range's first limit+1 keys are among the
+  // first limit+1 of every shard.
+  std::vector<std::pair<std::string, IndexEntry>> candidates;
+  for (const auto& shard : shards_) shard->Scan(start, end, limit + 1, &candidates);
+  std::sort(candidates.begin(), candidates.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t bytes = 0;
+  for (auto& [key, entry] : candidates) {
+    const size_t size = key.size() + entry.value.size();
+    if (result.entries.size() == limit ||
+        (!result.entries.empty() && bytes + size > max_bytes)) {
+      result.more = true;
+      break;
+    }
+    bytes += size;
+    result.entries.emplace_back(std::move(key), std::move(entry.value));
+  }
+  return result;
+}
+
+DbStats DBImpl::Stats() const {
+  DbStats stats;
+  for (const auto& shard : shards_) {
+    stats.keys += shard->size();
+    stats.key_bytes += shard->key_bytes();
+    stats.value_bytes += shard->value_bytes();
+  }
+  stats.last_version = last_version_.load();
+  stats.snapshot_version = snapshot_version_.load();
+  stats.shards = static_cast<uint32_t>(shards_.size());
+  stats.log_segments = log_->segment_count();
+  stats.log_bytes = log_->total_bytes();
+  stats.log_bytes_since_snapshot = log_bytes_since_snapshot_.load();
+  stats.read_only = read_only_.load();
+  return stats;
+}
+
+Status DBImpl::RemoveStaleSnapshots() {
+  std::vector<std::string> children;
+  Status s = options_.env->GetChildren(dir_, &children);
+  bool removed = false;
+  for (const std::string& name : children) {
+    uint32_t count = 0, index = 0;
+    if (s.ok() && ParseSnapshotFileName(name, &count, &index) && count != options_.shards) {
+      s = options_.env->RemoveFile(dir_ + "/" + name);
+      removed = true;
+    }
+  }
+  if (s.ok() && removed) s = options_.env->SyncDir(dir_);
+  return s;
+}
+
+Status DBImpl::Snapshot(uint64_t* covered) {
+  std::lock_guard lock(snapshot_mu_);
+  const uint64_t bytes_at_start = log_bytes_since_snapshot_.load();
+  uint64_t lowest = std::numeric_limits<uint64_t>::max();
+  const auto shard_count = static_cast<uint32_t>(shards_.size());
+  for (uint32_t i = 0; i < shard_count; ++i) {
+    uint64_t cover = 0;
+    std::vector<SnapshotEntry> entries = shards_[i]->Copy([&] { cover = last_version_.load(); });
+    // The copy may hold writes newer than cover that are written but not yet
+    // synced (fsync policies interval and never): sync them before the image
+    // that contains them can become durable.
+    Status s = log_->Sync();
+    if (!s.ok()) {
+      EnterReadOnly(s);
+      return s;
+    }
+    s = WriteSnapshot(options_.env, dir_, {shard_count, i, cover}, entries);
+    if (!s.ok()) return s;
+    lowest = std::min(lowest, cover);
+  }
+  Status s = RemoveStaleSnapshots();
+  if (s.ok()) s = log_->PruneCovered(lowest);
+  if (!s.ok()) return s;
+  snapshot_version_ = lowest;
+  log_bytes_since_snapshot_ -= std::min(bytes_at_start, log_bytes_since_snapshot_.load());
+  *covered = lowest;
+  return Status::OK();
+}
+
+}  // namespace cairn::storage

@@ -1,0 +1,122 @@
+#include "storage/log_writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "storage/log_format.h"
+
+namespace cairn::storage {
+
+LogWriter::LogWriter(Env* env, std::string dir, uint64_t segment_bytes,
+                     std::vector<SegmentInfo> closed, uint64_t active_number,
+                     std::unique_ptr<WritableFile> active, uint64_t last_version)
+    : env_(env),
+      dir_(std::move(dir)),
+      segment_bytes_(segment_bytes),
+      closed_(std::move(closed)),
+      active_number_(active_number),
+      last_version_(last_version),
+      active_(std::move(active)) {}
+
+LogWriter::~LogWriter() {
+  if (active_) active_->Close();
+}
+
+Status LogWriter::CreateSegment(Env* env, const std::string& dir, uint64_t number,
+                                std::unique_ptr<WritableFile>* file) {
+  const std::string path = dir + "/" + SegmentFileName(number);
+  Status s = env->NewWritableFile(path, file);
+  if (!s.ok()) return s;
+  s = (*file)->Append(EncodeSegmentHeader(number));
+  if (s.ok()) s = (*file)->Sync();
+  if (s.ok()) s = env->SyncDir(dir);
+  if (!s.ok()) {
+    (*file)->Close();
+    file->reset();
+    env->RemoveFile(path);
+  }
+  return s;
+}
+
+Status LogWriter::Append(std::string_view records, uint64_t last_version) {
+  std::lock_guard lock(mu_);
+  const uint64_t before = active_->Size();
+  Status s = active_->Append(records);
+  if (s.ok()) {
+    last_version_ = last_version;
+    return s;
+  }
+  Status cut = active_->Truncate(before);
+  if (!cut.ok()) {
+    return Status::ReadOnly(s.ToString() + "; cutting the log back also failed: " +
+                            cut.ToString());
+  }
+  return s;
+}
+
+Status LogWriter::Sync() {
+  std::lock_guard lock(mu_);
+  return active_->Sync();
+}
+
+void LogWriter::TruncateActive(uint64_t size) {
+  std::lock_guard lock(mu_);
+  Status s = active_->Truncate(size);
+  if (!s.ok()) spdlog::error("cutting back {} failed: {}", SegmentFileName(active_number_),
+                             s.ToString());
+}
+
+Status LogWriter::MaybeRotate() {
+  std::lock_guard lock(mu_);
+  if (active_->Size() < segment_bytes_) return Status::OK();
+  Status s = active_->Sync();
+  if (!s.ok()) return s;
+  std::unique_ptr<WritableFile> next;
+  s = CreateSegment(env_, dir_, active_number_ + 1, &next);
+  if (!s.ok()) {
+    spdlog::warn("cannot start log segment {}: {}; appending to {} meanwhile",
+                 SegmentFileName(active_number_ + 1), s.ToString(),
+                 SegmentFileName(active_number_));
+    return Status::OK();
+  }
+  closed_.push_back({active_number_, last_version_, active_->Size()});
+  active_->Close();
+  active_ = std::move(next);
+  ++active_number_;
+  return Status::OK();
+}
+
+Status LogWriter::PruneCovered(uint64_t covered) {
+  std::lock_guard lock(mu_);
+  size_t removed = 0;
+  Status s;
+  while (removed < closed_.size() && closed_[removed].last_version <= covered) {
+    s = env_->RemoveFile(dir_ + "/" + SegmentFileName(closed_[removed].number));
+    if (!s.ok()) break;
+    ++removed;
+  }
+  closed_.erase(closed_.begin(), closed_.begin() + static_cast<ptrdiff_t>(removed));
+  if (removed > 0) {
+    Status synced = env_->SyncDir(dir_);
+    if (s.ok()) s = synced;
+  }
+  return s;
+}
+
+uint64_t LogWriter::active_size() const {
+  std::lock_guard lock(mu_);
+  return active_->Size();
+}
+
+uint64_t LogWriter::segment_count() const {
+  std::lock_guard lock(mu_);
+  return closed_.size() + 1;
+}
+
+uint64_t LogWriter::total_bytes() const {
+  std::lock_guard lock(mu_);
+  uint64_t total = active_->Size();
+  for (const SegmentInfo& segment : closed_) total += segment.bytes;
+  return total;
+}
+
+}  // namespace cairn::storage

@@ -1,0 +1,69 @@
+// LogWriter: owns the log's segment files (format in log_format.h). Appends
+// groups of records to the active segment with one write each, syncs,
+// rotates to a new segment past a size limit, and removes closed segments
+// once snapshots cover them. Thread-safe: the writer thread appends and
+// rotates while a snapshot thread may sync and prune.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/env.h"
+#include "storage/status.h"
+
+namespace cairn::storage {
+
+struct SegmentInfo {
+  uint64_t number = 0;
+  uint64_t last_version = 0;  // of its last record; 0 if it holds none needed
+  uint64_t bytes = 0;
+};
+
+class LogWriter {
+ public:
+  // Takes over active, opened for appending; closed lists the older segments
+  // still on disk, oldest first; last_version is the newest version logged.
+  LogWriter(Env* env, std::string dir, uint64_t segment_bytes, std::vector<SegmentInfo> closed,
+            uint64_t active_number, std::unique_ptr<WritableFile> active, uint64_t last_version);
+  ~LogWriter();
+
+  // Creates segment file number in dir with its header, durable (file and
+  // directory synced).
+  static Status CreateSegment(Env* env, const std::string& dir, uint64_t number,
+                              std::unique_ptr<WritableFile>* file);
+
+  // Appends records, whose last version is last_version, in one write. On
+  // failure the segment is cut back to where it was; if even that fails the
+  // status is kReadOnly: the file holds bytes that must not be trusted.
+  Status Append(std::string_view records, uint64_t last_version);
+  // fdatasync of the active segment.
+  Status Sync();
+  // Cuts the active segment back to size (after a failed sync), best effort.
+  void TruncateActive(uint64_t size);
+  // When the active segment has passed the size limit: syncs it (a failure
+  // is returned, and means the log cannot be trusted) and starts the next
+  // one (a failure to create it is logged, and the active segment goes on).
+  Status MaybeRotate();
+  // Removes closed segments whose records all have versions <= covered.
+  Status PruneCovered(uint64_t covered);
+
+  uint64_t active_size() const;
+  uint64_t segment_count() const;
+  uint64_t total_bytes() const;
+
+ private:
+  Env* const env_;
+  const std::string dir_;
+  const uint64_t segment_bytes_;
+  mutable std::mutex mu_;
+  std::vector<SegmentInfo> closed_;
+  uint64_t active_number_;
+  uint64_t last_version_;
+  std::unique_ptr<WritableFile> active_;
+};
+
+}  // namespace cairn::storage

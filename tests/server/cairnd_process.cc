@@ -1,0 +1,207 @@
+#include "tests/server/cairnd_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#ifndef CAIRND_PATH
+#error "CAIRND_PATH must name the cairnd executable (set by tests/server/CMakeLists.txt)"
+#endif
+
+namespace cairn::server_test {
+
+namespace {
+
+constexpr auto kStartTimeout = std::chrono::seconds(10);
+constexpr auto kPollInterval = std::chrono::milliseconds(5);
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+ExitStatus FromWaitStatus(int status) {
+  ExitStatus result;
+  if (WIFEXITED(status)) {
+    result.exited = true;
+    result.code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+  return result;
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "cairnd-test-XXXXXX").string();
+  path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
+  EXPECT_FALSE(path_.empty()) << "mkdtemp: " << std::strerror(errno);
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string ExitStatus::ToString() const {
+  if (exited) return "exited with code " + std::to_string(code);
+  return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+}
+
+CairndProcess::CairndProcess(std::string root, std::vector<std::string> flags,
+                             std::optional<std::string> data_dir)
+    : root_(std::move(root)),
+      flags_(std::move(flags)),
+      data_dir_(data_dir ? *data_dir : root_ + "/data"),
+      port_file_(root_ + "/port"),
+      log_path_(root_ + "/cairnd.log") {}
+
+CairndProcess::~CairndProcess() { Kill(); }
+
+testing::AssertionResult CairndProcess::Spawn() {
+  if (running()) return testing::AssertionFailure() << "cairnd is already running";
+  std::error_code ignored;
+  std::filesystem::remove(port_file_, ignored);
+
+  // Everything the child needs is prepared before fork(): after it, the child
+  // of a multi-threaded process may only make async-signal-safe calls.
+  std::vector<std::string> args = {CAIRND_PATH, "--data-dir", data_dir_, "--bind",
+                                   "127.0.0.1", "--port",     "0",       "--port-file",
+                                   port_file_};
+  args.insert(args.end(), flags_.begin(), flags_.end());
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    return testing::AssertionFailure() << "open " << log_path_ << ": " << std::strerror(errno);
+  }
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) {
+    close(log_fd);
+    return testing::AssertionFailure() << "open /dev/null: " << std::strerror(errno);
+  }
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(126);  // the parent died before prctl
+    dup2(null_fd, STDIN_FILENO);
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    close_range(3, ~0U, 0);  // no test sockets leak into cairnd
+    execv(argv[0], argv.data());
+    static constexpr char kMessage[] = "cairnd_process: execv failed\n";
+    ssize_t unused = write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+    (void)unused;
+    _exit(127);
+  }
+  const int fork_errno = errno;
+  close(log_fd);
+  close(null_fd);
+  if (pid < 0) return testing::AssertionFailure() << "fork: " << std::strerror(fork_errno);
+  pid_ = pid;
+  return testing::AssertionSuccess();
+}
+
+testing::AssertionResult CairndProcess::Start() {
+  testing::AssertionResult spawned = Spawn();
+  if (!spawned) return spawned;
+  return WaitForPortFile(kStartTimeout);
+}
+
+testing::AssertionResult CairndProcess::Restart() {
+  Kill();
+  return Start();
+}
+
+testing::AssertionResult CairndProcess::WaitForPortFile(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::string contents = ReadFile(port_file_);
+    if (!contents.empty() && contents.back() == '\n') {
+      char* end = nullptr;
+      unsigned long port = std::strtoul(contents.c_str(), &end, 10);
+      if (end != contents.c_str() && *end == '\n' && port > 0 && port <= 65535) {
+        port_ = static_cast<uint16_t>(port);
+        return testing::AssertionSuccess();
+      }
+      return testing::AssertionFailure() << "port file " << port_file_ << " holds \"" << contents
+                                         << "\", not a port number\n--- cairnd log tail ---\n"
+                                         << LogTail();
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return testing::AssertionFailure()
+             << "cairnd " << FromWaitStatus(status).ToString()
+             << " before writing its port file\n--- cairnd log tail ---\n"
+             << LogTail();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return testing::AssertionFailure()
+             << "cairnd did not write its port file " << port_file_ << " within "
+             << timeout.count() << " ms\n--- cairnd log tail ---\n"
+             << LogTail();
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+void CairndProcess::Kill() {
+  if (!running()) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+}
+
+void CairndProcess::Signal(int signal) {
+  if (running()) kill(pid_, signal);
+}
+
+std::optional<ExitStatus> CairndProcess::WaitExit(std::chrono::milliseconds timeout) {
+  if (!running()) return std::nullopt;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    pid_t reaped = waitpid(pid_, &status, WNOHANG);
+    if (reaped == pid_) {
+      pid_ = -1;
+      return FromWaitStatus(status);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+std::optional<ExitStatus> CairndProcess::Terminate(std::chrono::milliseconds timeout) {
+  Signal(SIGTERM);
+  return WaitExit(timeout);
+}
+
+std::string CairndProcess::Log() const { return ReadFile(log_path_); }
+
+std::string CairndProcess::LogTail(size_t bytes) const {
+  std::string log = Log();
+  return log.size() <= bytes ? log : "..." + log.substr(log.size() - bytes);
+}
+
+}  // namespace cairn::server_test

@@ -1,0 +1,113 @@
+// Runs the real cairnd executable (CAIRND_PATH, set by CMake) as a child
+// process for integration tests, and a temporary directory to hold its data.
+//
+// Layout under a TempDir `root` (one per test):
+//   root/data        the --data-dir (created by cairnd)
+//   root/port        the --port-file cairnd writes once it listens
+//   root/cairnd.log  cairnd's stdout and stderr, appended across restarts
+//
+// Contract:
+// - Start() forks and execs cairnd with --data-dir, --bind 127.0.0.1,
+//   --port 0, --port-file and then the extra flags, and waits (10 s) until
+//   the port file holds a complete "<port>\n". It fails, with the tail of the
+//   log in the message, if cairnd exits first or the wait times out.
+// - Kill() sends SIGKILL and reaps; Signal() sends any signal without waiting;
+//   WaitExit() reaps within a timeout and reports how cairnd ended.
+// - Restart() kills the running process (if any) and starts again on the same
+//   data directory and flags.
+// - The destructor SIGKILLs and reaps a process still running. A child also
+//   dies with SIGKILL if the thread that started it exits (PR_SET_PDEATHSIG),
+//   so start processes from the test's main thread.
+// Not thread-safe: use one CairndProcess from one thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace cairn::server_test {
+
+// A fresh directory under the system temp dir (cairnd-test-XXXXXX), removed
+// with its contents when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// How a reaped process ended.
+struct ExitStatus {
+  bool exited = false;  // exited normally, with `code`
+  int code = 0;
+  int signal = 0;  // the terminating signal when !exited
+
+  std::string ToString() const;
+};
+
+class CairndProcess {
+ public:
+  // root: an existing directory for the data dir, port file and log.
+  // flags: extra command line flags, e.g. {"--fsync", "never"}.
+  // data_dir: overrides root/data (to point a second cairnd at the same data).
+  CairndProcess(std::string root, std::vector<std::string> flags,
+                std::optional<std::string> data_dir = std::nullopt);
+  ~CairndProcess();
+
+  CairndProcess(const CairndProcess&) = delete;
+  CairndProcess& operator=(const CairndProcess&) = delete;
+
+  // Spawns cairnd and waits for its port file. REQUIRES: not running.
+  testing::AssertionResult Start();
+  // Spawns cairnd without waiting for the port file (for startup failures).
+  // REQUIRES: not running.
+  testing::AssertionResult Spawn();
+  // Kills the running process, if any, then Start()s again.
+  testing::AssertionResult Restart();
+
+  // SIGKILL and reap. No-op when not running.
+  void Kill();
+  // Sends `signal` (SIGTERM, SIGINT, ...) and returns at once.
+  // REQUIRES: running.
+  void Signal(int signal);
+  // Reaps the process if it ends within `timeout`; nullopt if it is still
+  // running then (it is left running).
+  std::optional<ExitStatus> WaitExit(std::chrono::milliseconds timeout);
+  // SIGTERM, then WaitExit(timeout).
+  std::optional<ExitStatus> Terminate(std::chrono::milliseconds timeout);
+
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // The port read from the port file by the last successful Start().
+  uint16_t port() const { return port_; }
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& log_path() const { return log_path_; }
+  // The whole log, and its last `bytes` bytes.
+  std::string Log() const;
+  std::string LogTail(size_t bytes = 4000) const;
+
+ private:
+  testing::AssertionResult WaitForPortFile(std::chrono::milliseconds timeout);
+
+  const std::string root_;
+  const std::vector<std::string> flags_;
+  const std::string data_dir_;
+  const std::string port_file_;
+  const std::string log_path_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+}  // namespace cairn::server_test

@@ -1,0 +1,129 @@
+// cairnd's process contract: the port file, the data directory lock that
+// keeps a second cairnd off the same data, startup failures that exit 1, and
+// the JSON log format.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "protocol/response.h"
+#include "tests/server/server_test_util.h"
+
+namespace cairn::server_test {
+namespace {
+
+using protocol::Response;
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+class StartupTest : public CairndTest {};
+
+TEST_F(StartupTest, PortFileHoldsTheListeningPortAndANewline) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  const std::string contents = ReadWholeFile(dir_.file("port"));
+  EXPECT_TRUE(std::regex_match(contents, std::regex("[1-9][0-9]*\n"))) << contents;
+  EXPECT_EQ(contents, std::to_string(port()) + "\n");
+  TestClient client;
+  ASSERT_NO_FATAL_FAILURE(Connect(&client));
+  EXPECT_EQ(Call(&client, PingRequest()), Response::Ok());
+  // Written by rename: no temporary file is left next to it.
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name == "port" || name == "data" || name == "cairnd.log")
+        << "unexpected file " << name << " next to the port file";
+  }
+}
+
+TEST_F(StartupTest, SecondCairndOnTheSameDataDirExitsNonZeroNamingTheLock) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  TestClient client;
+  ASSERT_NO_FATAL_FAILURE(Connect(&client));
+  EXPECT_EQ(Call(&client, PutRequest("k", "v")), Response::OkVersion(1));
+
+  TempDir other_root;
+  CairndProcess second(other_root.path(), {}, server_->data_dir());
+  ASSERT_TRUE(second.Spawn());
+  std::optional<ExitStatus> status = second.WaitExit(std::chrono::seconds(10));
+  ASSERT_TRUE(status) << "the second cairnd is still running on a locked data dir\n"
+                      << second.LogTail();
+  EXPECT_TRUE(status->exited && status->code == 1) << status->ToString();
+  EXPECT_NE(second.Log().find("in use by another process"), std::string::npos)
+      << "log of the second cairnd:\n"
+      << second.LogTail();
+  EXPECT_FALSE(std::filesystem::exists(other_root.file("port")));
+
+  // The first one is unharmed.
+  EXPECT_EQ(Call(&client, GetRequest("k")), Response::OkValue("v", 1));
+  EXPECT_EQ(Call(&client, PutRequest("k2", "v2")), Response::OkVersion(2));
+}
+
+TEST_F(StartupTest, LockIsReleasedWhenTheHolderIsKilled) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  server_->Kill();
+  TempDir other_root;
+  CairndProcess second(other_root.path(), {}, server_->data_dir());
+  ASSERT_TRUE(second.Start());
+  TestClient client;
+  ASSERT_TRUE(client.Connect(second.port())) << client.error();
+  EXPECT_EQ(Call(&client, PingRequest()), Response::Ok());
+}
+
+TEST(StartupFailureTest, BadFlagsExitWithCodeOne) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"--fsync", "sometimes"},
+      {"--log-format", "xml"},
+      {"--log-level", "loud"},
+      {"--shards", "many"},
+      {"--no-such-flag", "1"},
+  };
+  for (const auto& flags : bad) {
+    SCOPED_TRACE(testing::PrintToString(flags));
+    TempDir dir;
+    CairndProcess server(dir.path(), flags);
+    ASSERT_TRUE(server.Spawn());
+    std::optional<ExitStatus> status = server.WaitExit(std::chrono::seconds(10));
+    ASSERT_TRUE(status) << "cairnd is still running with bad flags\n" << server.LogTail();
+    EXPECT_TRUE(status->exited && status->code == 1) << status->ToString();
+    EXPECT_FALSE(std::filesystem::exists(dir.file("port")));
+  }
+}
+
+TEST(LogFormatTest, JsonLogsAreOneObjectPerLine) {
+  TempDir dir;
+  CairndProcess server(dir.path(), {"--log-format", "json", "--log-level", "debug"});
+  ASSERT_TRUE(server.Start());
+  {
+    TestClient client;
+    ASSERT_TRUE(client.Connect(server.port())) << client.error();
+    EXPECT_EQ(Call(&client, PutRequest("k", "v")), Response::OkVersion(1));
+  }
+  std::optional<ExitStatus> status = server.Terminate(std::chrono::seconds(10));
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->exited && status->code == 0) << status->ToString();
+  std::istringstream log(server.Log());
+  std::string line;
+  int lines = 0;
+  while (std::getline(log, line)) {
+    if (line.empty()) continue;
+    ++lines;
+    nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
+    EXPECT_TRUE(entry.is_object()) << "not a JSON object: " << line;
+  }
+  EXPECT_GT(lines, 0) << "cairnd logged nothing";
+}
+
+}  // namespace
+}  // namespace cairn::server_test

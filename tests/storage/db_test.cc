@@ -1,0 +1,359 @@
+#include "storage/db.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "db_test_util.h"
+#include "storage/log_format.h"
+#include "temp_dir.h"
+
+namespace cairn::storage {
+namespace {
+
+using Code = MutationResult::Code;
+
+class DbTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<DB> Open() { return OpenOrDie(options_, dir_.path()); }
+  std::vector<std::string> Files(const std::string& suffix) const {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
+      if (e.path().string().ends_with(suffix)) names.push_back(e.path().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  TempDir dir_;
+  Options options_;
+};
+
+TEST_F(DbTest, ArbitraryBytesRoundTripAcrossRestart) {
+  const std::string nasty("\0\r\n\xff\x01", 5);
+  const std::string big(1 << 20, '\x00');
+  {
+    auto db = Open();
+    EXPECT_EQ(PutOk(db.get(), nasty, nasty), 1u);
+    EXPECT_EQ(PutOk(db.get(), "", ""), 2u);
+    EXPECT_EQ(PutOk(db.get(), "big", big), 3u);
+  }
+  auto db = Open();
+  auto v = db->Get(nasty);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->value, nasty);
+  EXPECT_EQ(v->version, 1u);
+  ASSERT_TRUE(db->Get(""));
+  EXPECT_EQ(db->Get("")->value, "");
+  EXPECT_EQ(db->Get("big")->value, big);
+  EXPECT_EQ(db->Stats().last_version, 3u);
+}
+
+TEST_F(DbTest, OverwriteAndDeleteSurviveRestartAndVersionsKeepGrowing) {
+  {
+    auto db = Open();
+    PutOk(db.get(), "a", "1");
+    PutOk(db.get(), "a", "2");
+    PutOk(db.get(), "b", "x");
+    EXPECT_EQ(CommitOne(db.get(), Mutation::Delete("b")).code, Code::kOk);
+  }
+  {
+    auto db = Open();
+    EXPECT_EQ(db->Get("a")->value, "2");
+    EXPECT_EQ(db->Get("a")->version, 2u);
+    EXPECT_FALSE(db->Get("b"));
+    EXPECT_EQ(PutOk(db.get(), "c", "y"), 5u);
+    uint64_t covered = 0;
+    ASSERT_TRUE(db->Snapshot(&covered).ok());
+    EXPECT_EQ(covered, 5u);
+  }
+  auto db = Open();
+  EXPECT_FALSE(db->Get("b")) << "a deleted key came back from a snapshot";
+  EXPECT_EQ(db->Get("c")->value, "y");
+  EXPECT_EQ(PutOk(db.get(), "d", "z"), 6u);
+}
+
+TEST_F(DbTest, ConditionalCommandsFollowTheProtocol) {
+  auto db = Open();
+  EXPECT_EQ(CommitOne(db.get(), Mutation::Delete("absent")).code, Code::kNotFound);
+  EXPECT_EQ(CommitOne(db.get(), Mutation::DeleteIfVersion("absent", 0)).code, Code::kNotFound);
+  MutationResult r = CommitOne(db.get(), Mutation::DeleteIfVersion("absent", 3));
+  EXPECT_EQ(r.code, Code::kVersionMismatch);
+  EXPECT_EQ(r.current_version, 0u);
+
+  r = CommitOne(db.get(), Mutation::Cas("k", 0, "first"));
+  ASSERT_EQ(r.code, Code::kOk);
+  EXPECT_EQ(r.version, 1u);
+  r = CommitOne(db.get(), Mutation::Cas("k", 0, "again"));
+  EXPECT_EQ(r.code, Code::kVersionMismatch);
+  EXPECT_EQ(r.current_version, 1u);
+  EXPECT_EQ(CommitOne(db.get(), Mutation::Cas("k", 1, "second")).version, 2u);
+  r = CommitOne(db.get(), Mutation::DeleteIfVersion("k", 1));
+  EXPECT_EQ(r.code, Code::kVersionMismatch);
+  EXPECT_EQ(r.current_version, 2u);
+  EXPECT_EQ(CommitOne(db.get(), Mutation::DeleteIfVersion("k", 2)).code, Code::kOk);
+  EXPECT_FALSE(db->Get("k"));
+  EXPECT_EQ(db->Stats().last_version, 3u) << "failed conditions must not take a version";
+}
+
+TEST_F(DbTest, IncrParsesChecksOverflowAndStoresDecimal) {
+  auto db = Open();
+  MutationResult r = CommitOne(db.get(), Mutation::Incr("n", 5));
+  ASSERT_EQ(r.code, Code::kOk);
+  EXPECT_EQ(r.value, "5");
+  r = CommitOne(db.get(), Mutation::Incr("n", -7));
+  EXPECT_EQ(r.value, "-2");
+  EXPECT_EQ(db->Get("n")->value, "-2");
+  PutOk(db.get(), "max", std::to_string(INT64_MAX));
+  r = CommitOne(db.get(), Mutation::Incr("max", 1));
+  EXPECT_EQ(r.code, Code::kTypeError);
+  EXPECT_EQ(db->Get("max")->value, std::to_string(INT64_MAX));
+  for (const char* bad : {"", "abc", "1.5", " 1", "+1", "-", "99999999999999999999", "1x"}) {
+    PutOk(db.get(), "bad", bad);
+    EXPECT_EQ(CommitOne(db.get(), Mutation::Incr("bad", 1)).code, Code::kTypeError) << bad;
+  }
+  PutOk(db.get(), "neg", "-0012");
+  EXPECT_EQ(CommitOne(db.get(), Mutation::Incr("neg", 2)).value, "-10");
+}
+
+TEST_F(DbTest, GroupResolvesAgainstEarlierMutationsOfTheSameGroup) {
+  auto db = Open();
+  std::vector<Mutation> group;
+  group.push_back(Mutation::Put("k", "1"));
+  group.push_back(Mutation::Cas("k", 1, "2"));
+  group.push_back(Mutation::Incr("k", 10));
+  group.push_back(Mutation::DeleteIfVersion("k", 2));
+  group.push_back(Mutation::DeleteIfVersion("k", 3));
+  group.push_back(Mutation::Delete("k"));
+  group.push_back(Mutation::Batch({{false, "x", "1"}, {true, "y", ""}, {false, "z", "3"}}));
+  std::vector<MutationResult> results;
+  db->Commit(group, SyncMode::kSync, &results);
+  ASSERT_EQ(results.size(), group.size());
+  EXPECT_EQ(results[0].version, 1u);
+  EXPECT_EQ(results[1].version, 2u);
+  EXPECT_EQ(results[2].value, "12");
+  EXPECT_EQ(results[2].version, 3u);
+  EXPECT_EQ(results[3].code, Code::kVersionMismatch);
+  EXPECT_EQ(results[3].current_version, 3u);
+  EXPECT_EQ(results[4].code, Code::kOk);
+  EXPECT_EQ(results[5].code, Code::kNotFound);
+  EXPECT_EQ(results[6].version, 5u);
+  EXPECT_FALSE(db->Get("k"));
+  EXPECT_EQ(db->Get("x")->version, 5u);
+  EXPECT_EQ(db->Get("z")->version, 5u);
+}
+
+TEST_F(DbTest, ScanIsOrderedAcrossShardsAndPages) {
+  options_.shards = 5;
+  auto db = Open();
+  std::map<std::string, std::string> model;
+  for (int i = 0; i < 300; ++i) {
+    std::string key(1, static_cast<char>(i % 256));
+    key += std::to_string(i);
+    model[key] = "v" + std::to_string(i);
+    PutOk(db.get(), key, model[key]);
+  }
+  EXPECT_EQ(Contents(*db), model);
+  ScanResult page = db->Scan("\x80", "", 7, 1 << 20);
+  ASSERT_EQ(page.entries.size(), 7u);
+  EXPECT_TRUE(page.more);
+  auto it = model.lower_bound("\x80");
+  for (const auto& [k, v] : page.entries) {
+    EXPECT_EQ(k, it->first) << "unsigned bytewise order";
+    ++it;
+  }
+  page = db->Scan("1", "2", 1000, 1 << 20);
+  EXPECT_FALSE(page.more);
+  for (const auto& [k, v] : page.entries) EXPECT_TRUE(k >= "1" && k < "2");
+  page = db->Scan("", "", 1000, 40);
+  size_t bytes = 0;
+  for (const auto& [k, v] : page.entries) bytes += k.size() + v.size();
+  EXPECT_LE(bytes, 40u) << "byte budget bounds the page";
+  EXPECT_GE(page.entries.size(), 3u);
+  EXPECT_TRUE(page.more);
+  page = db->Scan("", "", 1000, 1);
+  EXPECT_EQ(page.entries.size(), 1u) << "one entry even over the budget";
+}
+
+TEST_F(DbTest, SecondOpenOfTheSameDirectoryIsRefused) {
+  auto db = Open();
+  std::unique_ptr<DB> second;
+  Status s = DB::Open(options_, dir_.path(), &second);
+  EXPECT_EQ(s.code(), Status::Code::kBusy);
+  EXPECT_NE(s.message().find(dir_.path()), std::string::npos) << s.message();
+}
+
+TEST_F(DbTest, SegmentsRotateAndSnapshotsPruneThem) {
+  options_.segment_bytes = 4096;
+  {
+    auto db = Open();
+    for (int i = 0; i < 200; ++i) PutOk(db.get(), "k" + std::to_string(i % 50), std::string(100, 'x'));
+    EXPECT_GT(Files(".wal").size(), 3u);
+    uint64_t covered = 0;
+    ASSERT_TRUE(db->Snapshot(&covered).ok());
+    EXPECT_EQ(covered, 200u);
+    EXPECT_EQ(Files(".wal").size(), 1u) << "covered segments are pruned";
+    EXPECT_EQ(Files(".snap").size(), options_.shards);
+    for (int i = 0; i < 30; ++i) PutOk(db.get(), "after" + std::to_string(i), "y");
+  }
+  auto db = Open();
+  EXPECT_EQ(db->Stats().keys, 80u);
+  EXPECT_EQ(db->Stats().last_version, 230u);
+  EXPECT_EQ(db->Get("after29")->version, 230u);
+}
+
+TEST_F(DbTest, ReshardOnRestartReroutesKeys) {
+  std::map<std::string, std::string> model;
+  {
+    options_.shards = 3;
+    auto db = Open();
+    for (int i = 0; i < 100; ++i) {
+      model["k" + std::to_string(i)] = std::to_string(i);
+      PutOk(db.get(), "k" + std::to_string(i), std::to_string(i));
+    }
+    uint64_t covered = 0;
+    ASSERT_TRUE(db->Snapshot(&covered).ok());
+    for (int i = 0; i < 100; i += 3) {
+      model.erase("k" + std::to_string(i));
+      EXPECT_EQ(CommitOne(db.get(), Mutation::Delete("k" + std::to_string(i))).code, Code::kOk);
+    }
+  }
+  for (uint32_t shards : {7u, 1u, 16u}) {
+    options_.shards = shards;
+    auto db = Open();
+    EXPECT_EQ(Contents(*db), model) << shards << " shards";
+    EXPECT_EQ(Files(".snap").size(), shards) << "old layout replaced";
+    PutOk(db.get(), "s" + std::to_string(shards), "1");
+    model["s" + std::to_string(shards)] = "1";
+  }
+}
+
+TEST_F(DbTest, TornTailIsCutAndStartupContinues) {
+  {
+    auto db = Open();
+    for (int i = 0; i < 10; ++i) PutOk(db.get(), "k" + std::to_string(i), "v");
+  }
+  const std::string segment = Files(".wal").back();
+  const auto size = std::filesystem::file_size(segment);
+  for (const std::string& tail : {std::string(7, '\0'), std::string("garbage!garbage!garbage!")}) {
+    std::ofstream(segment, std::ios::app | std::ios::binary) << tail;
+    auto db = Open();
+    EXPECT_EQ(db->Stats().keys, 10u);
+    EXPECT_EQ(std::filesystem::file_size(segment), size) << "tail cut on disk";
+  }
+  std::filesystem::resize_file(segment, size - 3);  // tear the last record
+  auto db = Open();
+  EXPECT_EQ(db->Stats().keys, 9u);
+  EXPECT_EQ(PutOk(db.get(), "new", "v"), 10u) << "the torn write's version is reused";
+}
+
+TEST_F(DbTest, DamageInTheMiddleStopsStartupAndPointInTimeKeepsThePrefix) {
+  {
+    auto db = Open();
+    for (int i = 0; i < 20; ++i) PutOk(db.get(), "k" + std::to_string(i), "value");
+  }
+  const std::string segment = Files(".wal").back();
+  const auto size = std::filesystem::file_size(segment);
+  {
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    f.put('\x42');
+  }
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options_, dir_.path(), &db);
+  ASSERT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find(segment), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("offset"), std::string::npos) << s.message();
+  EXPECT_EQ(std::filesystem::file_size(segment), size) << "strict recovery changes nothing";
+
+  std::string report;
+  EXPECT_TRUE(DB::Check(options_, dir_.path(), &report).IsCorruption());
+
+  options_.recovery = RecoveryMode::kPointInTime;
+  db = Open();
+  ASSERT_TRUE(db);
+  const uint64_t kept = db->Stats().keys;
+  EXPECT_GT(kept, 0u);
+  EXPECT_LT(kept, 20u);
+  EXPECT_EQ(PutOk(db.get(), "next", "v"), kept + 1);
+  std::vector<std::string> aside;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/lost+found")) {
+    aside.push_back(e.path().string());
+  }
+  ASSERT_EQ(aside.size(), 1u);
+  EXPECT_EQ(std::filesystem::file_size(aside[0]), size) << "the damaged file is kept whole";
+}
+
+TEST_F(DbTest, DamageInAnOlderSegmentIsRefused) {
+  options_.segment_bytes = 1024;
+  {
+    auto db = Open();
+    for (int i = 0; i < 100; ++i) PutOk(db.get(), "k" + std::to_string(i), std::string(50, 'v'));
+  }
+  const auto segments = Files(".wal");
+  ASSERT_GT(segments.size(), 2u);
+  std::filesystem::resize_file(segments[0], std::filesystem::file_size(segments[0]) - 10);
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options_, dir_.path(), &db);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find(segments[0]), std::string::npos) << s.message();
+}
+
+TEST_F(DbTest, MissingSegmentInTheMiddleIsRefused) {
+  options_.segment_bytes = 1024;
+  {
+    auto db = Open();
+    for (int i = 0; i < 100; ++i) PutOk(db.get(), "k" + std::to_string(i), std::string(50, 'v'));
+  }
+  const auto segments = Files(".wal");
+  ASSERT_GT(segments.size(), 2u);
+  std::filesystem::remove(segments[1]);
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options_, dir_.path(), &db);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("missing"), std::string::npos) << s.message();
+}
+
+TEST_F(DbTest, DamagedSnapshotIsRefusedNamingTheFile) {
+  {
+    auto db = Open();
+    PutOk(db.get(), "k", "v");
+    uint64_t covered = 0;
+    ASSERT_TRUE(db->Snapshot(&covered).ok());
+  }
+  const std::string snapshot = Files(".snap").front();
+  std::filesystem::resize_file(snapshot, std::filesystem::file_size(snapshot) - 1);
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options_, dir_.path(), &db);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find(snapshot), std::string::npos) << s.message();
+}
+
+TEST_F(DbTest, CheckReportsWithoutChangingAnything) {
+  {
+    auto db = Open();
+    for (int i = 0; i < 5; ++i) PutOk(db.get(), "k" + std::to_string(i), "v");
+  }
+  const std::string segment = Files(".wal").back();
+  std::ofstream(segment, std::ios::app | std::ios::binary) << std::string(9, '\0');
+  const auto size = std::filesystem::file_size(segment);
+  std::string report;
+  Status s = DB::Check(options_, dir_.path(), &report);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_NE(report.find("would cut 9 bytes"), std::string::npos) << report;
+  EXPECT_NE(report.find("recovered 5 keys"), std::string::npos) << report;
+  EXPECT_EQ(std::filesystem::file_size(segment), size);
+}
+
+TEST_F(DbTest, DataDirectoryThatIsAFileIsRefused) {
+  const std::string path = dir_.file("plain-file");
+  std::ofstream(path) << "x";
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(options_, path, &db);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(path), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace cairn::storage
