@@ -1,5 +1,6 @@
-// TempDir: a fresh directory under the system temp dir, removed with its
-// contents when the object goes away.
+// TempDir: a fresh directory under base (default: the system temp dir),
+// removed with its contents when the object goes away. InMemory() puts it
+// on /dev/shm where that exists, for tests that sync thousands of times.
 #pragma once
 
 #include <filesystem>
@@ -11,14 +12,18 @@ namespace cairn::storage {
 
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "cairn-test-XXXXXX").string();
+  explicit TempDir(std::filesystem::path base = std::filesystem::temp_directory_path()) {
+    std::string pattern = (base / "cairn-test-XXXXXX").string();
     path_ = mkdtemp(pattern.data()) ? pattern : "";
     EXPECT_FALSE(path_.empty());
   }
   ~TempDir() {
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
+  }
+  static std::filesystem::path InMemory() {
+    return std::filesystem::is_directory("/dev/shm") ? "/dev/shm"
+                                                     : std::filesystem::temp_directory_path();
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
