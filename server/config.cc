@@ -32,8 +32,7 @@ class Binder {
         if (!value.is_string()) return "config key \"" + key + "\" must be a string";
         if (option->count() == 0) *field = value.get<std::string>();
       } else {
-        if (!value.is_number_unsigned() ||
-            value.get<uint64_t>() > std::numeric_limits<T>::max()) {
+        if (!value.is_number_unsigned() || value.get<uint64_t>() > std::numeric_limits<T>::max()) {
           return "config key \"" + key + "\" must be a whole number from 0 to " +
                  std::to_string(std::numeric_limits<T>::max());
         }
@@ -104,7 +103,9 @@ ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code) 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    *exit_code = app.exit(e);
+    // CLI11 prints the help or the error; its error codes are its own, ours
+    // is 1 for every startup failure.
+    *exit_code = app.exit(e) == 0 ? 0 : 1;
     return ParseOutcome::kExit;
   }
   std::string error;

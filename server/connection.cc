@@ -46,8 +46,8 @@ Connection::Connection(tcp::socket socket, Service* service, Writer* writer,
       registry_(registry) {
   boost::system::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
-  peer_ = ec ? "unknown peer" : endpoint.address().to_string() + ":" +
-                                    std::to_string(endpoint.port());
+  peer_ =
+      ec ? "unknown peer" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   last_input_ = last_activity_ = Clock::now();
 }
 
@@ -82,8 +82,8 @@ Connection::Clock::duration Connection::TimerPeriod() const {
   auto period = std::chrono::duration_cast<Clock::duration>(
       std::chrono::milliseconds(service_->config().frame_timeout_ms) / 4);
   if (service_->config().idle_timeout_s > 0) {
-    period = std::min<Clock::duration>(
-        period, std::chrono::seconds(service_->config().idle_timeout_s) / 4);
+    period = std::min<Clock::duration>(period,
+                                       std::chrono::seconds(service_->config().idle_timeout_s) / 4);
   }
   return std::clamp<Clock::duration>(period, std::chrono::milliseconds(10),
                                      std::chrono::seconds(1));
@@ -165,12 +165,13 @@ void Connection::Consume(std::string_view bytes) {
   }
   if (over_limit_) {
     service_->counters().connections_rejected++;
-    Response busy = Response::Failure(
-        StatusCode::kBusy, "server is at its connection limit (" +
-                               std::to_string(service_->config().max_connections) + ")");
+    Response busy = Response::Failure(StatusCode::kBusy,
+                                      "server is at its connection limit (" +
+                                          std::to_string(service_->config().max_connections) + ")");
     Request request;
     if (mode_ == Mode::kBinary && bytes.size() >= protocol::kHeaderSize) {
-      request.request_id = protocol::DecodeHeader(bytes.substr(0, protocol::kHeaderSize)).request_id;
+      request.request_id =
+          protocol::DecodeHeader(bytes.substr(0, protocol::kHeaderSize)).request_id;
     }
     StopReading();
     PushDone(std::move(request), std::move(busy));
@@ -227,7 +228,8 @@ void Connection::ConsumeText() {
       case protocol::LineSplitter::Event::kTooLong:
         ProtocolWarning(splitter_->error().message);
         StopReading();
-        PushDone(Request{}, Response::Failure(splitter_->error().status, splitter_->error().message));
+        PushDone(Request{},
+                 Response::Failure(splitter_->error().status, splitter_->error().message));
         return;
       case protocol::LineSplitter::Event::kLine: {
         if (protocol::IsCrossProtocolLine(line)) {
@@ -271,41 +273,51 @@ void Connection::Dispatch(Request request) {
     return;
   }
   if (Service::IsWrite(request.opcode)) {
-    SubmitWrite(std::move(request));
-    return;
+    service_->counters().writes++;
+    Push(Slot::Kind::kWrite, std::move(request));
+  } else if (request.opcode == Opcode::kSnapshot) {
+    Push(Slot::Kind::kSnapshot, std::move(request));
+  } else {
+    Push(Slot::Kind::kRead, std::move(request));
   }
-  if (request.opcode == Opcode::kSnapshot) {
-    const uint64_t id = first_slot_id_ + slots_.size();
-    slots_.push_back(Slot{std::move(request), std::nullopt, false, 0});
-    snapshotter_->Request([self = shared_from_this(), id](const storage::Status& s,
-                                                           uint64_t covered) {
-      Response response = s.ok() ? Response::OkVersion(covered)
-                                 : Response::Failure(StatusCode::kIoError,
-                                                     "snapshot failed: " + s.ToString());
-      asio::post(self->socket_.get_executor(), [self, id, response = std::move(response)] {
-        self->Complete(id, std::move(response));
-      });
-    });
-    return;
-  }
-  // A read: runs in Flush once everything before it has completed.
-  slots_.push_back(Slot{std::move(request), std::nullopt, true, 0});
-  Flush();
 }
 
-void Connection::SubmitWrite(Request request) {
-  service_->counters().writes++;
-  const uint64_t id = first_slot_id_ + slots_.size();
-  const uint64_t bytes = Service::PendingBytes(request);
-  const Opcode op = request.opcode;
-  Request answer_with;
-  answer_with.opcode = op;
-  answer_with.request_id = request.request_id;
-  storage::Mutation mutation = Service::ToMutation(&request);
-  slots_.push_back(Slot{std::move(answer_with), std::nullopt, false, bytes});
+void Connection::Push(Slot::Kind kind, Request request) {
+  const uint64_t bytes = kind == Slot::Kind::kWrite ? Service::PendingBytes(request) : 0;
   pending_bytes_ += bytes;
+  slots_.push_back(Slot{kind, std::move(request), std::nullopt, bytes});
+  Pump();
+}
+
+void Connection::PushDone(Request request, Response response) {
+  slots_.push_back(Slot{Slot::Kind::kDone, std::move(request), std::move(response), 0});
+  Pump();
+}
+
+bool Connection::StartSlot(uint64_t id) {
+  Slot& slot = slots_[id - first_slot_id_];
+  switch (slot.kind) {
+    case Slot::Kind::kDone:
+      break;
+    case Slot::Kind::kRead:
+      if (id != first_slot_id_) return false;  // everything before it must finish first
+      slot.response = service_->ExecuteRead(slot.request);
+      break;
+    case Slot::Kind::kWrite:
+      SubmitWrite(id, &slot);
+      break;
+    case Slot::Kind::kSnapshot:
+      RequestSnapshot(id);
+      break;
+  }
+  return true;
+}
+
+void Connection::SubmitWrite(uint64_t id, Slot* slot) {
+  const Opcode op = slot->request.opcode;
+  storage::Mutation mutation = Service::ToMutation(&slot->request);
   ++writes_in_flight_;
-  writer_->Submit(std::move(mutation), bytes,
+  writer_->Submit(std::move(mutation), slot->pending_bytes,
                   [self = shared_from_this(), id, op](const storage::MutationResult& result) {
                     asio::post(self->socket_.get_executor(),
                                [self, id, response = Service::ToResponse(op, result)] {
@@ -315,38 +327,49 @@ void Connection::SubmitWrite(Request request) {
                   });
 }
 
-void Connection::PushDone(Request request, Response response) {
-  slots_.push_back(Slot{std::move(request), std::move(response), false, 0});
-  Flush();
+void Connection::RequestSnapshot(uint64_t id) {
+  snapshotter_->Request(
+      [self = shared_from_this(), id](const storage::Status& s, uint64_t covered) {
+        Response response =
+            s.ok() ? Response::OkVersion(covered)
+                   : Response::Failure(StatusCode::kIoError, "snapshot failed: " + s.ToString());
+        asio::post(self->socket_.get_executor(), [self, id, response = std::move(response)] {
+          self->Complete(id, std::move(response));
+        });
+      });
 }
 
 void Connection::Complete(uint64_t slot_id, Response response) {
   assert(slot_id >= first_slot_id_ && slot_id - first_slot_id_ < slots_.size());
   slots_[slot_id - first_slot_id_].response = std::move(response);
-  Flush();
+  Pump();
 }
 
-void Connection::Flush() {
+void Connection::Pump() {
   if (closed_) return;
-  while (!slots_.empty()) {
-    Slot& slot = slots_.front();
-    if (!slot.response) {
-      if (!slot.deferred_read) break;
-      slot.response = service_->ExecuteRead(slot.request);
+  bool answered = true;
+  while (answered) {
+    while (next_to_start_ < first_slot_id_ + slots_.size() && StartSlot(next_to_start_)) {
+      ++next_to_start_;
     }
-    Response& response = *slot.response;
-    response.request_id = slot.request.request_id;
-    if (static_cast<uint8_t>(response.status) >= static_cast<uint8_t>(StatusCode::kBadRequest)) {
-      service_->counters().errors++;
+    answered = false;
+    while (!slots_.empty() && slots_.front().response) {
+      Slot& slot = slots_.front();
+      Response& response = *slot.response;
+      response.request_id = slot.request.request_id;
+      if (static_cast<uint8_t>(response.status) >= static_cast<uint8_t>(StatusCode::kBadRequest)) {
+        service_->counters().errors++;
+      }
+      if (mode_ == Mode::kText) {
+        out_ += protocol::FormatTextResponse(slot.request, response);
+      } else {
+        protocol::EncodeResponse(response, &out_);
+      }
+      pending_bytes_ -= slot.pending_bytes;
+      slots_.pop_front();
+      ++first_slot_id_;
+      answered = true;
     }
-    if (mode_ == Mode::kText) {
-      out_ += protocol::FormatTextResponse(slot.request, response);
-    } else {
-      protocol::EncodeResponse(response, &out_);
-    }
-    pending_bytes_ -= slot.pending_bytes;
-    slots_.pop_front();
-    ++first_slot_id_;
   }
   last_activity_ = Clock::now();
   DoWrite();
@@ -361,8 +384,7 @@ void Connection::DoWrite() {
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                       self->writing_.clear();
                       if (ec) {
-                        spdlog::debug("connection {}: write failed: {}", self->peer_,
-                                      ec.message());
+                        spdlog::debug("connection {}: write failed: {}", self->peer_, ec.message());
                         self->Close();
                         return;
                       }
@@ -399,8 +421,8 @@ void Connection::OnTimer() {
   const auto now = Clock::now();
   if (reading_ && buffered_input() > 0 &&
       now - last_input_ > std::chrono::milliseconds(config.frame_timeout_ms)) {
-    ProtocolWarning("partial request stalled for over " +
-                    std::to_string(config.frame_timeout_ms) + " ms; closing");
+    ProtocolWarning("partial request stalled for over " + std::to_string(config.frame_timeout_ms) +
+                    " ms; closing");
     Close();
     return;
   }

@@ -1,14 +1,15 @@
 // Connection: one client's TCP connection, in binary or text mode (chosen
-// by its first byte). Requests are executed in the order received and
+// by its first byte). Requests take effect in the order received and are
 // answered in that order through a per-connection output queue:
-// - writes go to the Writer at once, so pipelined writes join one group;
-// - reads run when every request before them has completed, so a read sees
-//   the writes sent before it on the same connection.
+// - consecutive writes go to the Writer together, so pipelined writes join
+//   one group;
+// - a read runs once every request before it has completed, so it sees the
+//   writes sent before it on the same connection, and the writes after it
+//   wait for it, so it does not see those.
 // All of a connection's handlers run on its strand. Reading pauses while
 // too much of its work is in flight or the writer is congested.
 #pragma once
 
-#include "server/asio.h"
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -20,6 +21,7 @@
 #include "protocol/line_splitter.h"
 #include "protocol/request.h"
 #include "protocol/response.h"
+#include "server/asio.h"
 
 namespace cairn::server {
 
@@ -45,10 +47,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   enum class Mode { kUnknown, kBinary, kText };
+  // One request from arrival to answer. Slots start (a write is submitted,
+  // a read runs, a snapshot is requested) strictly in order.
   struct Slot {
-    protocol::Request request;  // for writes, only what answering needs
+    enum class Kind { kDone, kRead, kWrite, kSnapshot };
+    Kind kind = Kind::kDone;
+    protocol::Request request;  // for a started write, only what answering needs
     std::optional<protocol::Response> response;
-    bool deferred_read = false;
     uint64_t pending_bytes = 0;
   };
 
@@ -58,10 +63,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ConsumeBinary();
   void ConsumeText();
   void Dispatch(protocol::Request request);
-  void SubmitWrite(protocol::Request request);
+  void Push(Slot::Kind kind, protocol::Request request);
   void PushDone(protocol::Request request, protocol::Response response);
+  // Starts slot id; false if it must wait for the slots before it.
+  bool StartSlot(uint64_t id);
+  void SubmitWrite(uint64_t id, Slot* slot);
+  void RequestSnapshot(uint64_t id);
   void Complete(uint64_t slot_id, protocol::Response response);
-  void Flush();
+  // Starts what may start, answers what has finished, writes, reads on.
+  void Pump();
   void DoWrite();
   void MaybeFinish();
   void Close();
@@ -88,6 +98,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::deque<Slot> slots_;
   uint64_t first_slot_id_ = 0;  // id of slots_.front()
+  uint64_t next_to_start_ = 0;  // slots before it have started
   uint64_t pending_bytes_ = 0;  // held by slots in flight
   uint64_t writes_in_flight_ = 0;
   std::string out_;      // encoded responses not yet handed to the socket
@@ -96,8 +107,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool over_limit_ = false;
   bool reading_ = false;
-  bool consuming_ = false;  // inside Consume: read_buffer_ is in use
-  bool read_closed_ = false;       // no more requests will be read
+  bool consuming_ = false;    // inside Consume: read_buffer_ is in use
+  bool read_closed_ = false;  // no more requests will be read
   bool waiting_for_writer_ = false;
   bool closed_ = false;
   Clock::time_point last_input_;

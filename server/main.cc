@@ -1,9 +1,8 @@
 // cairnd: the Cairn server. Parses its configuration, recovers the data
 // directory, and serves until SIGTERM or SIGINT (a second one exits at once).
 #include <signal.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -112,8 +111,7 @@ int Serve(const Config& config) {
     return kExitStartupFailure;
   }
   Writer writer(db.get(), PolicyOf(config.fsync),
-                std::chrono::milliseconds(config.fsync_interval_ms),
-                config.max_writer_queue_bytes);
+                std::chrono::milliseconds(config.fsync_interval_ms), config.max_writer_queue_bytes);
   Service service(config, db.get(), &writer, token);
   Snapshotter snapshotter(db.get(), config.snapshot_every_bytes);
 

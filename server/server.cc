@@ -49,26 +49,26 @@ uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
 void Server::Start() { DoAccept(); }
 
 void Server::DoAccept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](const boost::system::error_code& ec,
-                                                        tcp::socket socket) {
-    if (stopping_) return;
-    if (ec) {
-      // Running out of file descriptors must not end the accept loop.
-      spdlog::warn("accept failed: {}", ec.message());
-      shutdown_timer_.expires_after(std::chrono::milliseconds(50));
-      shutdown_timer_.async_wait([this](const boost::system::error_code& e) {
-        if (!e) DoAccept();
+  acceptor_.async_accept(
+      asio::make_strand(io_), [this](const boost::system::error_code& ec, tcp::socket socket) {
+        if (stopping_) return;
+        if (ec) {
+          // Running out of file descriptors must not end the accept loop.
+          spdlog::warn("accept failed: {}", ec.message());
+          shutdown_timer_.expires_after(std::chrono::milliseconds(50));
+          shutdown_timer_.async_wait([this](const boost::system::error_code& e) {
+            if (!e) DoAccept();
+          });
+          return;
+        }
+        service_->counters().connections_total++;
+        const bool over_limit =
+            service_->counters().connections.load() >= service_->config().max_connections;
+        auto connection = std::make_shared<Connection>(std::move(socket), service_, writer_,
+                                                       snapshotter_, &registry_);
+        connection->Start(over_limit);
+        DoAccept();
       });
-      return;
-    }
-    service_->counters().connections_total++;
-    const bool over_limit =
-        service_->counters().connections.load() >= service_->config().max_connections;
-    auto connection = std::make_shared<Connection>(std::move(socket), service_, writer_,
-                                                   snapshotter_, &registry_);
-    connection->Start(over_limit);
-    DoAccept();
-  });
 }
 
 void Server::BeginShutdown(std::function<void()> done) {

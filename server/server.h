@@ -3,10 +3,10 @@
 // has received, then report done.
 #pragma once
 
-#include "server/asio.h"
 #include <functional>
 #include <string>
 
+#include "server/asio.h"
 #include "server/connection_registry.h"
 
 namespace cairn::server {

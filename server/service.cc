@@ -70,17 +70,28 @@ Response Service::ExecuteRead(const protocol::Request& request) const {
     case Opcode::kScan: {
       const uint32_t limit =
           request.limit == 0 ? kDefaultScanLimit : std::min(request.limit, kMaxScanLimit);
-      const uint64_t budget =
-          config_.max_frame_bytes - kScanPageOverhead - kScanEntryOverhead * limit;
-      storage::ScanResult page = db_->Scan(request.start, request.end, limit, budget);
+      storage::ScanResult page =
+          db_->Scan(request.start, request.end, limit, config_.max_frame_bytes);
+      // The store counted keys and values; the frame also holds their field
+      // lengths. Drop entries from the end until the answer fits.
+      uint64_t framed = kScanPageOverhead;
+      for (const auto& [key, value] : page.entries) {
+        framed += kScanEntryOverhead + key.size() + value.size();
+      }
+      while (framed > config_.max_frame_bytes && page.entries.size() > 1) {
+        framed -= kScanEntryOverhead + page.entries.back().first.size() +
+                  page.entries.back().second.size();
+        page.entries.pop_back();
+        page.more = true;
+      }
       return Response::OkScan(std::move(page.entries), page.more);
     }
     case Opcode::kStats:
       return Response::Ok({StatsJson()});
     default:
-      return Response::Failure(StatusCode::kBadRequest,
-                               std::string(protocol::OpcodeName(request.opcode)) +
-                                   " is not a read");
+      return Response::Failure(
+          StatusCode::kBadRequest,
+          std::string(protocol::OpcodeName(request.opcode)) + " is not a read");
   }
 }
 
@@ -142,9 +153,9 @@ std::string Service::StatsJson() const {
   j["shards"] = db.shards;
   j["connections"] = counters_.connections.load();
   j["fsync_policy"] = config_.fsync;
-  j["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::steady_clock::now() - started_)
-                            .count();
+  j["uptime_seconds"] =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
+          .count();
   j["read_only"] = db.read_only;
   j["snapshot_version"] = db.snapshot_version;
   j["log_segments"] = db.log_segments;

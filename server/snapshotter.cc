@@ -54,8 +54,7 @@ void Snapshotter::Run() {
     const auto start = Clock::now();
     uint64_t covered = 0;
     storage::Status s = db_->Snapshot(&covered);
-    const double seconds =
-        std::chrono::duration<double>(Clock::now() - start).count();
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (s.ok()) {
       spdlog::info("snapshot ({}) covers version {}, written in {:.3f} s",
                    requests.empty() ? "automatic" : "requested", covered, seconds);

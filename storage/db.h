@@ -62,7 +62,7 @@ struct DbStats {
   uint64_t snapshot_version = 0;  // lowest version every shard's snapshot covers
   uint32_t shards = 0;
   uint64_t log_segments = 0;
-  uint64_t log_bytes = 0;            // bytes in all live segments
+  uint64_t log_bytes = 0;  // bytes in all live segments
   uint64_t log_bytes_since_snapshot = 0;
   uint64_t key_bytes = 0;
   uint64_t value_bytes = 0;

@@ -21,8 +21,8 @@ constexpr std::string_view kLockFileName = "LOCK";
 // INCR's rule: optional leading '-', then one or more decimal digits, in i64.
 bool ParseDecimal(std::string_view text, int64_t* value) {
   std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
-  if (digits.empty() || !std::all_of(digits.begin(), digits.end(),
-                                     [](char c) { return c >= '0' && c <= '9'; })) {
+  if (digits.empty() ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return false;
   }
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
@@ -98,8 +98,7 @@ Status DB::Check(const Options& options, const std::string& dir, std::string* re
   return Recover(options, dir, /*check_only=*/true, &shards, &state, report);
 }
 
-DBImpl::DBImpl(const Options& options, std::string dir)
-    : options_(options), dir_(std::move(dir)) {
+DBImpl::DBImpl(const Options& options, std::string dir) : options_(options), dir_(std::move(dir)) {
   for (uint32_t i = 0; i < options_.shards; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
@@ -151,8 +150,8 @@ void DBImpl::EnterReadOnly(const Status& cause) {
   }
 }
 
-bool DBImpl::Resolve(const Mutation& m, GroupView* view, uint64_t version,
-                     std::vector<LogOp>* ops, MutationResult* result) {
+bool DBImpl::Resolve(const Mutation& m, GroupView* view, uint64_t version, std::vector<LogOp>* ops,
+                     MutationResult* result) {
   using Code = MutationResult::Code;
   switch (m.kind) {
     case Mutation::Kind::kPut:
@@ -294,8 +293,7 @@ ScanResult DBImpl::Scan(std::string_view start, std::string_view end, size_t lim
   size_t bytes = 0;
   for (auto& [key, entry] : candidates) {
     const size_t size = key.size() + entry.value.size();
-    if (result.entries.size() == limit ||
-        (!result.entries.empty() && bytes + size > max_bytes)) {
+    if (result.entries.size() == limit || (!result.entries.empty() && bytes + size > max_bytes)) {
       result.more = true;
       break;
     }

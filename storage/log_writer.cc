@@ -47,8 +47,7 @@ Status LogWriter::Append(std::string_view records, uint64_t last_version) {
   }
   Status cut = active_->Truncate(before);
   if (!cut.ok()) {
-    return Status::ReadOnly(s.ToString() + "; cutting the log back also failed: " +
-                            cut.ToString());
+    return Status::ReadOnly(s.ToString() + "; cutting the log back also failed: " + cut.ToString());
   }
   return s;
 }
@@ -61,8 +60,8 @@ Status LogWriter::Sync() {
 void LogWriter::TruncateActive(uint64_t size) {
   std::lock_guard lock(mu_);
   Status s = active_->Truncate(size);
-  if (!s.ok()) spdlog::error("cutting back {} failed: {}", SegmentFileName(active_number_),
-                             s.ToString());
+  if (!s.ok())
+    spdlog::error("cutting back {} failed: {}", SegmentFileName(active_number_), s.ToString());
 }
 
 Status LogWriter::MaybeRotate() {

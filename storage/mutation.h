@@ -21,11 +21,11 @@ struct Mutation {
   enum class Kind { kPut, kDelete, kCas, kIncr, kBatch };
   Kind kind = Kind::kPut;
   std::string key;
-  std::string value;                // kPut, kCas
+  std::string value;                  // kPut, kCas
   bool has_expected_version = false;  // kDelete: conditional; kCas: always set
-  uint64_t expected_version = 0;    // kCas: 0 means "only if absent"
-  int64_t delta = 0;                // kIncr
-  std::vector<BatchOp> ops;         // kBatch; REQUIRES: not empty
+  uint64_t expected_version = 0;      // kCas: 0 means "only if absent"
+  int64_t delta = 0;                  // kIncr
+  std::vector<BatchOp> ops;           // kBatch; REQUIRES: not empty
 
   static Mutation Put(std::string key, std::string value);
   static Mutation Delete(std::string key);

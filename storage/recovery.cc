@@ -242,7 +242,8 @@ Status Recovery::MoveAside(size_t i, std::string_view prefix) {
   const std::string stamp = std::to_string(std::time(nullptr)) + "-";
   for (size_t j = i; s.ok() && j < segments_.size(); ++j) {
     s = env_->RenameFile(Path(segments_[j].name), aside + "/" + stamp + segments_[j].name);
-    if (s.ok()) Warn("moved " + segments_[j].name + " to " + aside + "/" + stamp + segments_[j].name);
+    if (s.ok())
+      Warn("moved " + segments_[j].name + " to " + aside + "/" + stamp + segments_[j].name);
   }
   if (s.ok()) s = env_->SyncDir(aside);
   if (s.ok()) s = env_->SyncDir(dir_);
@@ -355,8 +356,8 @@ Status Recovery::ReplayLog() {
       last_report = now;
       Info("replayed " + std::to_string(bytes_replayed_ * 100 / total) + "% of the log (" +
            std::to_string(bytes_replayed_ >> 20) + " MiB, " +
-           std::to_string(static_cast<uint64_t>(bytes_replayed_ / 1048576.0 /
-                                                Seconds(now - start))) +
+           std::to_string(
+               static_cast<uint64_t>(bytes_replayed_ / 1048576.0 / Seconds(now - start))) +
            " MiB/s)");
     }
   }
@@ -370,7 +371,8 @@ Status Recovery::ReplayLog() {
   }
   // Segments before the first needed one hold only covered versions.
   std::vector<SegmentInfo> obsolete;
-  for (size_t j = 0; j < first; ++j) obsolete.push_back({segments_[j].number, 0, segments_[j].size});
+  for (size_t j = 0; j < first; ++j)
+    obsolete.push_back({segments_[j].number, 0, segments_[j].size});
   state_->closed_segments.insert(state_->closed_segments.begin(), obsolete.begin(), obsolete.end());
   if (last_version_ != 0 && last_version_ < min_cover_) {
     Warn("the log ends at version " + std::to_string(last_version_) +

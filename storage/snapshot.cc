@@ -92,8 +92,8 @@ std::string SnapshotFileName(uint32_t shard_count, uint32_t shard_index) {
 
 bool ParseSnapshotFileName(std::string_view name, uint32_t* shard_count, uint32_t* shard_index) {
   if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) return false;
-  std::string_view middle = name.substr(kPrefix.size(), name.size() - kPrefix.size() -
-                                                            kSuffix.size());
+  std::string_view middle =
+      name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
   const size_t dash = middle.find('-');
   return dash != std::string_view::npos && ParseNumber(middle.substr(0, dash), shard_count) &&
          ParseNumber(middle.substr(dash + 1), shard_index) && *shard_count > 0 &&

@@ -16,14 +16,29 @@ Status Status::FromErrno(std::string_view context, int err) {
 std::string Status::ToString() const {
   const char* name = "OK";
   switch (code_) {
-    case Code::kOk: return "OK";
-    case Code::kNotFound: name = "NotFound"; break;
-    case Code::kCorruption: name = "Corruption"; break;
-    case Code::kIoError: name = "IO error"; break;
-    case Code::kNoSpace: name = "No space"; break;
-    case Code::kReadOnly: name = "Read-only"; break;
-    case Code::kInvalidArgument: name = "Invalid argument"; break;
-    case Code::kBusy: name = "Busy"; break;
+    case Code::kOk:
+      return "OK";
+    case Code::kNotFound:
+      name = "NotFound";
+      break;
+    case Code::kCorruption:
+      name = "Corruption";
+      break;
+    case Code::kIoError:
+      name = "IO error";
+      break;
+    case Code::kNoSpace:
+      name = "No space";
+      break;
+    case Code::kReadOnly:
+      name = "Read-only";
+      break;
+    case Code::kInvalidArgument:
+      name = "Invalid argument";
+      break;
+    case Code::kBusy:
+      name = "Busy";
+      break;
   }
   return std::string(name) + ": " + message_;
 }

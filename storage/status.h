@@ -13,13 +13,13 @@ class Status {
  public:
   enum class Code {
     kOk = 0,
-    kNotFound,     // a file or key that does not exist
-    kCorruption,   // on-disk data failed a check
-    kIoError,      // the OS refused a read, write or sync
-    kNoSpace,      // ENOSPC or EDQUOT: a later attempt may succeed
-    kReadOnly,     // storage refuses writes until restart (after a failed sync)
+    kNotFound,    // a file or key that does not exist
+    kCorruption,  // on-disk data failed a check
+    kIoError,     // the OS refused a read, write or sync
+    kNoSpace,     // ENOSPC or EDQUOT: a later attempt may succeed
+    kReadOnly,    // storage refuses writes until restart (after a failed sync)
     kInvalidArgument,
-    kBusy,         // the data directory is locked by another process
+    kBusy,  // the data directory is locked by another process
   };
 
   Status() = default;

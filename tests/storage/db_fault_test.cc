@@ -57,13 +57,18 @@ class Workload {
   }
 };
 
+// Small segments so that the workload rotates them.
+Options FaultOptions(Env* env) {
+  Options options;
+  options.env = env;
+  options.shards = 3;
+  options.segment_bytes = 4096;
+  return options;
+}
+
 class DbFaultTest : public ::testing::Test {
  protected:
-  DbFaultTest() : dir_(TempDir::InMemory()), env_(Env::Default()) {
-    options_.env = &env_;
-    options_.shards = 3;
-    options_.segment_bytes = 4096;
-  }
+  DbFaultTest() : dir_(TempDir::InMemory()), env_(Env::Default()), options_(FaultOptions(&env_)) {}
 
   std::unique_ptr<DB> Open() { return OpenOrDie(options_, dir_.path()); }
 
@@ -78,10 +83,7 @@ TEST(DbPowerCutTest, PowerCutAtEveryBoundaryRecoversExactlyTheAcknowledgedState)
     // Count the workload's mutating operations.
     TempDir dir(TempDir::InMemory());
     FaultInjectionEnv env(Env::Default());
-    Options options;
-    options.env = &env;
-    options.shards = 3;
-    options.segment_bytes = 4096;
+    const Options options = FaultOptions(&env);
     auto db = OpenOrDie(options, dir.path());
     const int64_t before = env.mutating_op_count();
     CrashModel model;
@@ -94,10 +96,7 @@ TEST(DbPowerCutTest, PowerCutAtEveryBoundaryRecoversExactlyTheAcknowledgedState)
     for (uint64_t torn_bytes : {0u, 37u}) {
       TempDir dir(TempDir::InMemory());
       FaultInjectionEnv env(Env::Default());
-      Options options;
-      options.env = &env;
-      options.shards = 3;
-      options.segment_bytes = 4096;
+      const Options options = FaultOptions(&env);
       CrashModel model;
       {
         auto db = OpenOrDie(options, dir.path());
@@ -165,8 +164,7 @@ TEST_F(DbFaultTest, TornWriteIsCutBackAndTheNextWriteSucceeds) {
   PutOk(db.get(), "a", "1");
   env_.set_partial_write(true);
   env_.FailNextWrite();
-  EXPECT_EQ(CommitOne(db.get(), Mutation::Put("torn", std::string(500, 't'))).code,
-            Code::kIoError);
+  EXPECT_EQ(CommitOne(db.get(), Mutation::Put("torn", std::string(500, 't'))).code, Code::kIoError);
   EXPECT_EQ(PutOk(db.get(), "b", "2"), 2u);
   db.reset();
   db = Open();  // no power cut: the half-written record must not be read back
@@ -195,8 +193,7 @@ TEST_F(DbFaultTest, SnapshotCrashAtEveryStepKeepsEveryWrite) {
   for (int64_t n = 0; steps == 0 || n <= steps; ++n) {
     TempDir dir(TempDir::InMemory());
     FaultInjectionEnv env(Env::Default());
-    Options options = options_;
-    options.env = &env;
+    const Options options = FaultOptions(&env);
     CrashModel model;
     uint64_t covered = 0;
     bool snapshot_ok = false;

@@ -95,8 +95,8 @@ TEST(DbModelTest, RandomOperationsWithCrashesMatchTheModel) {
   ASSERT_NO_FATAL_FAILURE(model.CheckRecovered(*db));
   EXPECT_GT(crashes, kRounds / 2);
   std::printf("model test: %llu operations, %llu power cuts, %d recoveries checked\n",
-              static_cast<unsigned long long>(operations),
-              static_cast<unsigned long long>(crashes), kRounds + 1);
+              static_cast<unsigned long long>(operations), static_cast<unsigned long long>(crashes),
+              kRounds + 1);
 }
 
 }  // namespace

@@ -188,7 +188,8 @@ TEST_F(DbTest, SegmentsRotateAndSnapshotsPruneThem) {
   options_.segment_bytes = 4096;
   {
     auto db = Open();
-    for (int i = 0; i < 200; ++i) PutOk(db.get(), "k" + std::to_string(i % 50), std::string(100, 'x'));
+    for (int i = 0; i < 200; ++i)
+      PutOk(db.get(), "k" + std::to_string(i % 50), std::string(100, 'x'));
     EXPECT_GT(Files(".wal").size(), 3u);
     uint64_t covered = 0;
     ASSERT_TRUE(db->Snapshot(&covered).ok());
@@ -246,6 +247,37 @@ TEST_F(DbTest, TornTailIsCutAndStartupContinues) {
   auto db = Open();
   EXPECT_EQ(db->Stats().keys, 9u);
   EXPECT_EQ(PutOk(db.get(), "new", "v"), 10u) << "the torn write's version is reused";
+}
+
+TEST_F(DbTest, BatchCutAtEveryByteIsAllOrNothing) {
+  {
+    auto db = Open();
+    PutOk(db.get(), "before", "1");
+  }
+  const std::string segment = Files(".wal").back();
+  const auto before_batch = std::filesystem::file_size(segment);
+  {
+    auto db = Open();
+    std::vector<BatchOp> ops;
+    for (int i = 0; i < 5; ++i) ops.push_back({false, "b" + std::to_string(i), "value"});
+    ops.push_back({true, "before", ""});
+    EXPECT_EQ(CommitOne(db.get(), Mutation::Batch(ops)).version, 2u);
+  }
+  const auto after_batch = std::filesystem::file_size(segment);
+  std::string full;
+  ASSERT_TRUE(ReadFileToString(Env::Default(), segment, &full).ok());
+  for (auto cut = before_batch; cut <= after_batch; ++cut) {
+    {
+      std::ofstream out(segment, std::ios::binary | std::ios::trunc);
+      out.write(full.data(), static_cast<std::streamsize>(cut));
+    }
+    auto db = Open();
+    ASSERT_TRUE(db) << "cut at " << cut;
+    const bool whole = cut == after_batch;
+    EXPECT_EQ(db->Stats().keys, whole ? 5u : 1u) << "cut at " << cut;
+    EXPECT_EQ(db->Get("before").has_value(), !whole) << "cut at " << cut;
+    EXPECT_EQ(db->Stats().last_version, whole ? 2u : 1u) << "cut at " << cut;
+  }
 }
 
 TEST_F(DbTest, DamageInTheMiddleStopsStartupAndPointInTimeKeepsThePrefix) {

@@ -18,20 +18,14 @@
 #include <vector>
 
 #include "storage/status.h"
+#include "temp_dir.h"
 
 namespace cairn::storage {
 namespace {
 
 class PosixEnvTest : public testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = std::filesystem::temp_directory_path() / "cairn_env_test.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string Path(const std::string& name) const { return dir_.file(name); }
 
   void WriteFile(const std::string& name, std::string_view contents) {
     std::unique_ptr<WritableFile> file;
@@ -49,7 +43,7 @@ class PosixEnvTest : public testing::Test {
   }
 
   Env* const env_ = Env::Default();
-  std::string dir_;
+  TempDir dir_;
 };
 
 TEST_F(PosixEnvTest, DefaultIsOneInstance) { EXPECT_EQ(Env::Default(), Env::Default()); }
@@ -161,7 +155,7 @@ TEST_F(PosixEnvTest, GetChildrenListsNamesOnly) {
   WriteFile("b", "");
   ASSERT_TRUE(env_->CreateDir(Path("sub")).ok());
   std::vector<std::string> children;
-  ASSERT_TRUE(env_->GetChildren(dir_, &children).ok());
+  ASSERT_TRUE(env_->GetChildren(dir_.path(), &children).ok());
   std::sort(children.begin(), children.end());
   EXPECT_EQ(children, (std::vector<std::string>{"a", "b", "sub"}));
   EXPECT_TRUE(env_->GetChildren(Path("missing"), &children).IsNotFound());
@@ -190,7 +184,7 @@ TEST_F(PosixEnvTest, CreateDirOverFileFailsNamingPath) {
 }
 
 TEST_F(PosixEnvTest, SyncDirOfMissingDirectoryFails) {
-  EXPECT_TRUE(env_->SyncDir(dir_).ok());
+  EXPECT_TRUE(env_->SyncDir(dir_.path()).ok());
   EXPECT_TRUE(env_->SyncDir(Path("missing")).IsNotFound());
 }
 
@@ -204,7 +198,7 @@ TEST_F(PosixEnvTest, LockConflictsWithinProcessAndReleasesOnDestruction) {
   const Status busy = env_->LockFile(lock_path, &second);
   EXPECT_EQ(busy.code(), Status::Code::kBusy) << busy.ToString();
   EXPECT_NE(busy.message().find(lock_path), std::string::npos) << busy.ToString();
-  EXPECT_NE(busy.message().find(dir_), std::string::npos) << busy.ToString();
+  EXPECT_NE(busy.message().find(dir_.path()), std::string::npos) << busy.ToString();
   EXPECT_EQ(second, nullptr);
 
   first.reset();

@@ -15,6 +15,7 @@
 
 #include "storage/env.h"
 #include "storage/status.h"
+#include "temp_dir.h"
 
 namespace cairn::storage {
 namespace {
@@ -23,14 +24,7 @@ constexpr char kMissing[] = "<missing>";
 
 class FaultEnvTest : public testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = std::filesystem::temp_directory_path() / "cairn_fault_env_test.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string Path(const std::string& name) const { return dir_.file(name); }
 
   std::unique_ptr<WritableFile> Create(const std::string& name) {
     std::unique_ptr<WritableFile> file;
@@ -45,7 +39,7 @@ class FaultEnvTest : public testing::Test {
     ASSERT_TRUE(file->Append(contents).ok());
     ASSERT_TRUE(file->Sync().ok());
     ASSERT_TRUE(file->Close().ok());
-    ASSERT_TRUE(env_.SyncDir(dir_).ok());
+    ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   }
 
   // What is on disk, read past the env under test.
@@ -62,7 +56,7 @@ class FaultEnvTest : public testing::Test {
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
-  std::string dir_;
+  TempDir dir_;
   FaultInjectionEnv env_{Env::Default()};
 };
 
@@ -70,7 +64,7 @@ class FaultEnvTest : public testing::Test {
 
 TEST_F(FaultEnvTest, UnsyncedBytesDroppedSyncedKept) {
   std::unique_ptr<WritableFile> file = Create("f");
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(file->Sync().ok());
   ASSERT_TRUE(file->Append("def").ok());
@@ -81,7 +75,7 @@ TEST_F(FaultEnvTest, UnsyncedBytesDroppedSyncedKept) {
 
 TEST_F(FaultEnvTest, NeverSyncedFileKeepsNothing) {
   std::unique_ptr<WritableFile> file = Create("f");
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   ASSERT_TRUE(file->Append("abc").ok());
   PowerCut();
   EXPECT_EQ(Contents("f"), "");
@@ -89,7 +83,7 @@ TEST_F(FaultEnvTest, NeverSyncedFileKeepsNothing) {
 
 TEST_F(FaultEnvTest, KeepUnsyncedBytesLeavesTornTail) {
   std::unique_ptr<WritableFile> file = Create("f");
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(file->Sync().ok());
   ASSERT_TRUE(file->Append("defgh").ok());
@@ -111,7 +105,7 @@ TEST_F(FaultEnvTest, AppendableFileContinuesSyncState) {
 
 TEST_F(FaultEnvTest, TruncationIsDurableAtOnce) {
   std::unique_ptr<WritableFile> file = Create("f");
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   ASSERT_TRUE(file->Append("abcdef").ok());
   ASSERT_TRUE(file->Sync().ok());
   ASSERT_TRUE(file->Truncate(2).ok());
@@ -127,7 +121,7 @@ TEST_F(FaultEnvTest, TruncationIsDurableAtOnce) {
 
 TEST_F(FaultEnvTest, TruncateFileSyncsWhatItKeeps) {
   std::unique_ptr<WritableFile> file = Create("f");
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(file->Sync().ok());
   ASSERT_TRUE(file->Append("defgh").ok());
@@ -166,7 +160,7 @@ TEST_F(FaultEnvTest, SyncOfAnotherDirectoryDoesNotHelp) {
   std::unique_ptr<WritableFile> file = Create("sub/f");
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(file->Sync().ok());
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   PowerCut();
   EXPECT_EQ(Contents("sub/f"), kMissing);
   EXPECT_TRUE(std::filesystem::is_directory(Path("sub"))) << "directories are durable at once";
@@ -174,10 +168,10 @@ TEST_F(FaultEnvTest, SyncOfAnotherDirectoryDoesNotHelp) {
 
 TEST_F(FaultEnvTest, PathSpellingsAreNormalized) {
   std::unique_ptr<WritableFile> file;
-  ASSERT_TRUE(env_.NewWritableFile(dir_ + "//./f", &file).ok());
+  ASSERT_TRUE(env_.NewWritableFile(dir_.path() + "//./f", &file).ok());
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(file->Sync().ok());
-  ASSERT_TRUE(env_.SyncDir(dir_ + "/").ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path() + "/").ok());
   PowerCut();
   EXPECT_EQ(Contents("f"), "abc");
 }
@@ -197,7 +191,7 @@ TEST_F(FaultEnvTest, RestoredDestinationHasOnlyItsSyncedBytes) {
   ASSERT_TRUE(dst->Append("old").ok());
   ASSERT_TRUE(dst->Sync().ok());
   ASSERT_TRUE(dst->Append("-unsynced").ok());
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   CreateDurable("src", "new");
   ASSERT_TRUE(env_.RenameFile(Path("src"), Path("dst")).ok());
   PowerCut();
@@ -208,7 +202,7 @@ TEST_F(FaultEnvTest, SyncedRenameSticks) {
   CreateDurable("dst", "old");
   CreateDurable("src", "new");
   ASSERT_TRUE(env_.RenameFile(Path("src"), Path("dst")).ok());
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   PowerCut();
   EXPECT_EQ(Contents("src"), kMissing);
   EXPECT_EQ(Contents("dst"), "new");
@@ -220,7 +214,7 @@ TEST_F(FaultEnvTest, SyncStateMovesWithRename) {
   ASSERT_TRUE(file->Sync().ok());
   ASSERT_TRUE(file->Append("def").ok());
   ASSERT_TRUE(env_.RenameFile(Path("a"), Path("b")).ok());
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   PowerCut();
   EXPECT_EQ(Contents("a"), kMissing);
   EXPECT_EQ(Contents("b"), "abc");
@@ -230,7 +224,7 @@ TEST_F(FaultEnvTest, SyncThroughHandleAfterRenameCountsForNewName) {
   std::unique_ptr<WritableFile> file = Create("a");
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(env_.RenameFile(Path("a"), Path("b")).ok());
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   ASSERT_TRUE(file->Sync().ok());
   PowerCut();
   EXPECT_EQ(Contents("b"), "abc");
@@ -261,7 +255,7 @@ TEST_F(FaultEnvTest, UnsyncedRemoveUndone) {
   ASSERT_TRUE(file->Append("data").ok());
   ASSERT_TRUE(file->Sync().ok());
   ASSERT_TRUE(file->Append("-tail").ok());
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   ASSERT_TRUE(env_.RemoveFile(Path("f")).ok());
   EXPECT_EQ(Contents("f"), kMissing);
   PowerCut();
@@ -271,7 +265,7 @@ TEST_F(FaultEnvTest, UnsyncedRemoveUndone) {
 TEST_F(FaultEnvTest, SyncedRemoveSticks) {
   CreateDurable("f", "data");
   ASSERT_TRUE(env_.RemoveFile(Path("f")).ok());
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   PowerCut();
   EXPECT_EQ(Contents("f"), kMissing);
 }
@@ -331,7 +325,7 @@ TEST_F(FaultEnvTest, FilesFromBeforeTheEnvAreDurable) {
 
 TEST_F(FaultEnvTest, OpenFilesUnusableAfterPowerCut) {
   std::unique_ptr<WritableFile> file = Create("f");
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(file->Sync().ok());
   PowerCut();
@@ -390,7 +384,7 @@ TEST_F(FaultEnvTest, PartialWriteTearsTheAppend) {
 
 TEST_F(FaultEnvTest, FailNextSyncLeavesDataUnsynced) {
   std::unique_ptr<WritableFile> file = Create("f");
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   ASSERT_TRUE(file->Append("abc").ok());
   env_.FailNextSync();
   EXPECT_EQ(file->Sync().code(), Status::Code::kIoError);
@@ -399,7 +393,7 @@ TEST_F(FaultEnvTest, FailNextSyncLeavesDataUnsynced) {
   EXPECT_EQ(Contents("f"), "");
 
   std::unique_ptr<WritableFile> again = Create("g");
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   ASSERT_TRUE(again->Append("abc").ok());
   EXPECT_TRUE(again->Sync().ok()) << "the failure is one-shot";
   PowerCut();
@@ -425,7 +419,7 @@ TEST_F(FaultEnvTest, FailNextDirSyncLeavesEntriesPending) {
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(file->Sync().ok());
   env_.FailNextDirSync();
-  EXPECT_EQ(env_.SyncDir(dir_).code(), Status::Code::kIoError);
+  EXPECT_EQ(env_.SyncDir(dir_.path()).code(), Status::Code::kIoError);
   PowerCut();
   EXPECT_EQ(Contents("f"), kMissing);
 
@@ -469,7 +463,7 @@ TEST_F(FaultEnvTest, CrashAfterOpsFreezesTheMachine) {
   EXPECT_TRUE(env_.crashed());
   EXPECT_FALSE(file->Append("ghi").ok());
   EXPECT_FALSE(file->Truncate(0).ok());
-  EXPECT_FALSE(env_.SyncDir(dir_).ok());
+  EXPECT_FALSE(env_.SyncDir(dir_.path()).ok());
   EXPECT_FALSE(env_.RenameFile(Path("f"), Path("g")).ok());
   EXPECT_FALSE(env_.RemoveFile(Path("durable")).ok());
   EXPECT_FALSE(env_.TruncateFile(Path("durable"), 0).ok());
@@ -499,8 +493,8 @@ TEST_F(FaultEnvTest, CountersCountCalls) {
   env_.FailNextWrite();
   EXPECT_FALSE(file->Append("b").ok());
   ASSERT_TRUE(file->Sync().ok());
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
-  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
   EXPECT_EQ(env_.append_count(), 2);
   EXPECT_EQ(env_.sync_count(), 1);
   EXPECT_EQ(env_.dir_sync_count(), 2);
@@ -591,7 +585,7 @@ TEST_F(FaultEnvTest, ConcurrentWritersAndDirectoryOps) {
       }
       EXPECT_TRUE(file->Sync().ok());
       EXPECT_TRUE(env_.RenameFile(Path(name), Path(name + ".done")).ok());
-      EXPECT_TRUE(env_.SyncDir(dir_).ok());
+      EXPECT_TRUE(env_.SyncDir(dir_.path()).ok());
     });
   }
   for (std::thread& thread : threads) thread.join();

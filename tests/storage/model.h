@@ -46,9 +46,9 @@ inline bool ApplyToModel(const Mutation& m, uint64_t version, ModelState* state)
       auto it = state->find(m.key);
       if (it != state->end()) {
         const std::string& v = it->second.value;
-        const bool digits = !v.empty() && v != "-" &&
-                            v.find_first_not_of("0123456789", v[0] == '-' ? 1 : 0) ==
-                                std::string::npos;
+        const bool digits =
+            !v.empty() && v != "-" &&
+            v.find_first_not_of("0123456789", v[0] == '-' ? 1 : 0) == std::string::npos;
         auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
         if (!digits || ec != std::errc() || end != v.data() + v.size()) return false;
       }
@@ -102,8 +102,8 @@ class CrashModel {
       ASSERT_TRUE(unknown_.empty()) << "a write succeeded after one failed";
       const bool applied = ApplyToModel(group[i], last_version_ + 1, &acked_);
       ASSERT_EQ(applied, r.code == MutationResult::Code::kOk)
-          << "store and model disagree on mutation " << i << " (code "
-          << static_cast<int>(r.code) << ")";
+          << "store and model disagree on mutation " << i << " (code " << static_cast<int>(r.code)
+          << ")";
       if (applied) {
         ASSERT_EQ(r.version, last_version_ + 1);
         ++last_version_;
@@ -121,8 +121,8 @@ class CrashModel {
       if (ApplyToModel(unknown_[i], version + 1, &candidate)) ++version;
       matched = got == candidate;
     }
-    ASSERT_TRUE(matched) << "recovered " << got.size() << " keys; acknowledged "
-                         << acked_.size() << " keys plus " << unknown_.size()
+    ASSERT_TRUE(matched) << "recovered " << got.size() << " keys; acknowledged " << acked_.size()
+                         << " keys plus " << unknown_.size()
                          << " writes of unknown fate match no prefix";
     ASSERT_GE(db.Stats().last_version, last_version_) << "versions went backwards";
     acked_ = got;

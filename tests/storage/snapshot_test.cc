@@ -36,9 +36,10 @@ TEST(SnapshotTest, WriteThenReadRoundTrips) {
   ASSERT_TRUE(ReadFileToString(env, dir.file("snapshot-0008-0003.snap"), &contents).ok());
   SnapshotInfo info;
   std::vector<SnapshotEntry> read;
-  Status s = ReadSnapshot(contents, &info, [&](std::string_view k, std::string_view v, uint64_t ver) {
-    read.push_back({std::string(k), std::string(v), ver});
-  });
+  Status s =
+      ReadSnapshot(contents, &info, [&](std::string_view k, std::string_view v, uint64_t ver) {
+        read.push_back({std::string(k), std::string(v), ver});
+      });
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(info.shard_count, 8u);
   EXPECT_EQ(info.shard_index, 3u);

@@ -3,10 +3,10 @@
 // on /dev/shm where that exists, for tests that sync thousands of times.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace cairn::storage {
 
