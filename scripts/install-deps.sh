@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages Cairn builds and tests with. Idempotent:
 # packages already installed are skipped, and apt is not touched when none is
 # missing. Needs root (or sudo).
+# Usage: scripts/install-deps.sh [--fuzz]   (--fuzz adds clang and libFuzzer)
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   libedit-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 procps
 )
+[[ ${1:-} == --fuzz ]] && packages+=(clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -307,6 +307,7 @@ bool Connection::StartSlot(uint64_t id) {
       SubmitWrite(id, &slot);
       break;
     case Slot::Kind::kSnapshot:
+      if (id != first_slot_id_) return false;  // covers the writes sent before it
       RequestSnapshot(id);
       break;
   }

@@ -323,8 +323,9 @@ Status FaultInjectionEnv::DropUnsyncedData(uint64_t keep_unsynced_bytes) {
       contents = *durable->saved;
     } else {
       // Not saved, so it is still on disk under another name.
-      const auto holder = std::find_if(live_.begin(), live_.end(),
-                                       [&](const auto& entry) { return entry.second == durable; });
+      const auto holder =
+          std::find_if(live_.begin(), live_.end(),
+                       [&durable = durable](const auto& entry) { return entry.second == durable; });
       if (holder == live_.end()) {
         note(Status::IoError(path + ": fault injection env lost its durable contents"));
         continue;

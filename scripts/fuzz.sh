@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for
+# SECONDS (default 60) on a scratch copy of its seed corpus in
+# tests/fuzz/corpus/<target>/. Prints a line per target; fails if any finds
+# a crash (the crashing input is left in build-fuzz/artifacts/).
+# Usage: scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+scripts/install-deps.sh --fuzz
+targets=(frame_decoder_fuzz text_fuzz log_reader_fuzz snapshot_fuzz)
+
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]}"
+
+mkdir -p build-fuzz/artifacts
+summary=()
+status=0
+for target in "${targets[@]}"; do
+  work=$(mktemp -d)
+  log=build-fuzz/$target.log
+  if build-fuzz/tests/fuzz/$target "$work" "tests/fuzz/corpus/$target" \
+      -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix=build-fuzz/artifacts/"$target"- >"$log" 2>&1; then
+    runs=$(grep -Eo 'Done [0-9]+ runs' "$log" | tail -1)
+    summary+=("$target: ${runs:-no summary}, corpus $(ls "$work" | wc -l) inputs, no crash")
+  else
+    summary+=("$target: FAILED (see $log)")
+    tail -40 "$log"
+    status=1
+  fi
+  rm -rf "$work"
+done
+printf '== fuzz summary (%s s each)\n' "$seconds"
+printf '  %s\n' "${summary[@]}"
+exit $status
