@@ -2,9 +2,10 @@
 // of any size, into complete frames (header + body) in the order sent.
 // It enforces only what framing needs (PROTOCOL.md "Errors that close the
 // connection"): the magic byte, the protocol version and the body length
-// limit. A violation is fatal and is reported as soon as the offending
-// header's 12 bytes are known, with the status to answer and the request id
-// as received; the decoder then drops everything buffered and ignores later
+// limit. A violation is fatal. Next() reports it as soon as the offending
+// header's 12 bytes are buffered (frames before it come out first; its body
+// is not waited for), with the status to answer and the request id as
+// received; the decoder then drops everything buffered and ignores later
 // input, so an oversized body is never held in memory. The meaning of the
 // body (opcode, flags, fields) is ParseRequest's or ParseResponse's business.
 //
@@ -58,6 +59,11 @@ class FrameDecoder {
 
   // Bytes held and not yet returned as frames.
   size_t buffered_bytes() const { return buffer_.unread().size(); }
+
+  // The buffer's StreamBuffer::bytes_moved(): a work counter for tests and
+  // diagnostics (the tests assert it to prove the decoder linear without a
+  // clock).
+  uint64_t buffer_bytes_moved() const { return buffer_.bytes_moved(); }
 
  private:
   // The fatal error a header carries, if any.

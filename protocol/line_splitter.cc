@@ -14,6 +14,7 @@ LineSplitter::Event LineSplitter::Next(std::string_view* line) {
   if (error_) return Event::kTooLong;
   std::string_view unread = buffer_.unread();
   size_t newline = unread.find('\n', searched_);
+  bytes_scanned_ += (newline == std::string_view::npos ? unread.size() : newline + 1) - searched_;
   if (newline == std::string_view::npos) {
     searched_ = unread.size();
     // The pending line holds at least these bytes, less a final '\r' that a

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -45,12 +46,21 @@ class LineSplitter {
   // Bytes held and not yet returned as lines.
   size_t buffered_bytes() const { return buffer_.unread().size(); }
 
+  // Work counters, for tests and diagnostics (the tests assert them to prove
+  // the splitter linear without a clock). bytes_scanned(): bytes examined in
+  // the search for '\n' since construction; a pending line is never
+  // rescanned, so this never exceeds the bytes fed. buffer_bytes_moved(): the
+  // buffer's StreamBuffer::bytes_moved().
+  uint64_t bytes_scanned() const { return bytes_scanned_; }
+  uint64_t buffer_bytes_moved() const { return buffer_.bytes_moved(); }
+
  private:
   Event Fail();
 
   const size_t max_line_bytes_;
   StreamBuffer buffer_;
   size_t searched_ = 0;  // leading unread bytes known to hold no '\n'
+  uint64_t bytes_scanned_ = 0;
   std::optional<Error> error_;
 };
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,9 +26,21 @@ class StreamBuffer {
   // Drops every byte and releases the storage.
   void Clear();
 
+  // Unread bytes copied to the front of the storage when the consumed prefix
+  // was reclaimed, since construction (Clear() moves none and keeps the
+  // count). Reclaiming moves no more bytes than it frees, so this never
+  // exceeds the bytes appended. It exists for tests and diagnostics: the
+  // tests assert that bound to prove the buffer linear without a clock.
+  uint64_t bytes_moved() const { return bytes_moved_; }
+
  private:
+  // Drops data_[0, read_), moving the unread bytes to the front. Every move of
+  // unread bytes goes through here, so bytes_moved_ counts them all.
+  void Reclaim();
+
   std::string data_;
   size_t read_ = 0;  // data_[0, read_) is consumed
+  uint64_t bytes_moved_ = 0;
 };
 
 }  // namespace cairn::protocol

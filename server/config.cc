@@ -1,6 +1,7 @@
 #include "server/config.h"
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -120,6 +121,9 @@ ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code) 
 }
 
 std::string ValidateConfig(const Config& c) {
+  boost::system::error_code bad_address;
+  boost::asio::ip::make_address(c.bind, bad_address);
+  if (bad_address) return "--bind must be an IP address, not \"" + c.bind + "\"";
   if (c.port > 65535) return "--port must be at most 65535";
   if (c.shards == 0 || c.shards > 4096) return "--shards must be from 1 to 4096";
   if (c.fsync != "always" && c.fsync != "interval" && c.fsync != "never") {
@@ -144,6 +148,11 @@ std::string ValidateConfig(const Config& c) {
     return "--max-frame-bytes (" + std::to_string(c.max_frame_bytes) +
            ") must be at least --max-key-bytes + --max-value-bytes + 64 (" +
            std::to_string(needed) + ")";
+  }
+  // The log's records are limited to 1 GiB; a BATCH record holds at most a
+  // frame's worth of keys and values.
+  if (c.max_frame_bytes > (1u << 30) - (1u << 20)) {
+    return "--max-frame-bytes must be at most 1072693248 (1 GiB - 1 MiB)";
   }
   if (c.segment_bytes < 4096) return "--segment-bytes must be at least 4096";
   return "";

@@ -82,9 +82,13 @@ int RunCheck(const Config& config) {
   std::string report;
   storage::Status s = storage::DB::Check(StorageOptions(config), config.data_dir, &report);
   std::cout << report;
-  if (!s.ok()) {
+  if (s.IsCorruption()) {
     std::cout << "DAMAGED: " << s.ToString() << "\n";
     return kExitCheckFoundDamage;
+  }
+  if (!s.ok()) {
+    std::cout << "cannot check " << config.data_dir << ": " << s.ToString() << "\n";
+    return kExitStartupFailure;
   }
   std::cout << "OK: " << config.data_dir << " would open cleanly\n";
   return 0;

@@ -10,8 +10,12 @@
 //   next group.
 // - Get, Scan, Stats may be called from any thread, concurrently with Commit.
 //   They observe every committed group whose Commit has returned.
-// - Snapshot may run on any thread concurrently with Commit; it blocks writes
-//   only while it copies one shard in memory.
+// - Snapshot may run on any thread concurrently with Commit. A write waits
+//   for it only while it copies the shard the write touches, and while it
+//   syncs the log once per shard (which the writer shares: under
+//   fsync=always the next group's sync then has less to do).
+// - Every mutation's keys and values, encoded, stay under 1 GiB (the log's
+//   record limit); the server's frame limit guarantees it.
 #pragma once
 
 #include <atomic>

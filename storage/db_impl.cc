@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <charconv>
+#include <filesystem>
 #include <limits>
 
 #include "storage/coding.h"
@@ -112,6 +113,9 @@ DBImpl::~DBImpl() {
 Status DBImpl::Init() {
   Env* env = options_.env;
   Status s = env->CreateDir(dir_);
+  // The directory's own entry must be durable before anything in it is.
+  const std::string parent = std::filesystem::path(dir_).parent_path().string();
+  if (s.ok()) s = env->SyncDir(parent.empty() ? "." : parent);
   if (s.ok()) s = env->LockFile(dir_ + "/" + std::string(kLockFileName), &lock_);
   if (!s.ok()) return s;
   RecoveredState state;
@@ -130,7 +134,14 @@ Status DBImpl::Init() {
   last_version_ = state.last_version;
   snapshot_version_ = state.snapshot_version;
   log_bytes_since_snapshot_ = log_->total_bytes();
-  if (state.snapshot_layout != 0 && state.snapshot_layout != options_.shards) {
+  // A new shard layout needs its own snapshots before old ones can go; and
+  // when snapshots hold versions past the end of the log (point-in-time
+  // recovery kept a shorter log), new records would follow a gap in the log
+  // unless fresh snapshots cover everything up to them.
+  const bool resharded = state.snapshot_layout != 0 && state.snapshot_layout != options_.shards;
+  const bool log_behind =
+      state.last_version > std::max(state.log_last_version, state.snapshot_version);
+  if (resharded || log_behind) {
     uint64_t covered = 0;
     s = Snapshot(&covered);
   }

@@ -60,6 +60,7 @@ Status LogWriter::Sync() {
 void LogWriter::TruncateActive(uint64_t size) {
   std::lock_guard lock(mu_);
   Status s = active_->Truncate(size);
+  if (s.ok()) s = active_->Sync();
   if (!s.ok())
     spdlog::error("cutting back {} failed: {}", SegmentFileName(active_number_), s.ToString());
 }

@@ -42,7 +42,8 @@ class LogWriter {
   Status Append(std::string_view records, uint64_t last_version);
   // fdatasync of the active segment.
   Status Sync();
-  // Cuts the active segment back to size (after a failed sync), best effort.
+  // Cuts the active segment back to size and syncs (after a failed sync, so
+  // that the failed records do not come back after a power cut), best effort.
   void TruncateActive(uint64_t size);
   // When the active segment has passed the size limit: syncs it (a failure
   // is returned, and means the log cannot be trusted) and starts the next

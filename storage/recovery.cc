@@ -51,6 +51,9 @@ class Recovery {
 
   Status ListDirectory();
   Status LoadSnapshots();
+  // The lowest version the snapshot headers of layout claim to cover
+  // (unverified: only to choose between complete sets).
+  uint64_t LowestCoverInHeaders(uint32_t layout);
   Status LoadSnapshotFile(uint32_t index, uint64_t* covered);
   size_t FirstNeededSegment();
   uint64_t PeekFirstVersion(const SegmentFile& segment);
@@ -142,16 +145,40 @@ Status Recovery::LoadSnapshotFile(uint32_t index, uint64_t* covered) {
   return Status::OK();
 }
 
+uint64_t Recovery::LowestCoverInHeaders(uint32_t layout) {
+  uint64_t lowest = UINT64_MAX;
+  for (uint32_t i = 0; i < layout; ++i) {
+    std::unique_ptr<SequentialFile> file;
+    std::string scratch;
+    std::string_view header;
+    uint64_t cover = 0;
+    if (env_->NewSequentialFile(Path(SnapshotFileName(layout, i)), &file).ok() &&
+        file->Read(kSnapshotHeaderSize, &scratch, &header).ok() &&
+        header.size() == kSnapshotHeaderSize) {
+      cover = DecodeFixed64(header.data() + 24);
+    }
+    lowest = std::min(lowest, cover);
+  }
+  return lowest;
+}
+
 Status Recovery::LoadSnapshots() {
-  // Prefer the configured layout; otherwise the complete set with the
-  // highest shard count (the most recent reshard wrote it).
+  // Prefer the configured layout; otherwise the complete set whose lowest
+  // cover is highest: the log is pruned up to the newest set's cover, so an
+  // older set may no longer have the log it needs.
   uint32_t layout = 0;
+  uint64_t best_cover = 0;
   for (const auto& [count, present] : snapshot_layouts_) {
     const bool complete = std::all_of(present.begin(), present.end(), [](bool p) { return p; });
     if (!complete) {
       Warn("ignoring incomplete snapshot set for " + std::to_string(count) + " shards");
-    } else if (layout != options_.shards) {
+      continue;
+    }
+    if (layout == options_.shards) continue;
+    const uint64_t cover = LowestCoverInHeaders(count);
+    if (count == options_.shards || layout == 0 || cover > best_cover) {
       layout = count;
+      best_cover = cover;
     }
   }
   if (layout == 0) return Status::OK();
@@ -197,15 +224,26 @@ Status Recovery::LoadSnapshots() {
 }
 
 uint64_t Recovery::PeekFirstVersion(const SegmentFile& segment) {
+  // Reads the header and the first record only, and trusts the version only
+  // if the record's checksum holds: a flipped bit here must not make
+  // recovery skip older segments.
   std::unique_ptr<SequentialFile> file;
   if (!env_->NewSequentialFile(Path(segment.name), &file).ok()) return 0;
-  std::string scratch;
-  std::string_view head;
-  if (!file->Read(kSegmentHeaderSize + kRecordHeaderSize, &scratch, &head).ok() ||
-      head.size() < kSegmentHeaderSize + kRecordHeaderSize) {
+  std::string contents, scratch;
+  std::string_view chunk;
+  if (!file->Read(kSegmentHeaderSize + kRecordHeaderSize, &scratch, &chunk).ok() ||
+      chunk.size() < kSegmentHeaderSize + kRecordHeaderSize) {
     return 0;
   }
-  return DecodeFixed64(head.data() + kSegmentHeaderSize + 13);
+  contents.assign(chunk);
+  const uint32_t length = DecodeFixed32(contents.data() + kSegmentHeaderSize + 8);
+  if (length > kMaxRecordPayload || !file->Read(length, &scratch, &chunk).ok()) return 0;
+  contents.append(chunk);
+  LogReader reader(contents);
+  uint64_t number = 0;
+  LogRecord record;
+  if (!reader.ReadHeader(&number).ok() || !reader.Next(&record)) return 0;
+  return record.version;
 }
 
 size_t Recovery::FirstNeededSegment() {
@@ -268,13 +306,19 @@ Status Recovery::Damage(size_t i, uint64_t offset, const std::string& what,
   const std::string where = Path(segments_[i].name) + " at offset " + std::to_string(offset);
   if (options_.recovery != RecoveryMode::kPointInTime || check_only_) {
     return Status::Corruption(where + ": " + what +
-                              " (not a torn tail: refusing to guess; nothing was changed. "
+                              " (not a torn tail: refusing to guess; no log or snapshot file was "
+                              "changed. "
                               "--recovery=point-in-time keeps the consistent prefix and moves "
                               "the damaged files to " +
                               std::string(kLostAndFound) + "/)");
   }
   Warn("point-in-time recovery: " + where + ": " + what + "; keeping the log up to version " +
        std::to_string(last_version_));
+  if (!covers_.empty() && last_version_ < *std::max_element(covers_.begin(), covers_.end())) {
+    Warn(
+        "some snapshots cover versions past the kept log: their shards keep that newer state, "
+        "so the result is not one point in time");
+  }
   Status s = MoveAside(i, std::string_view(contents).substr(0, offset));
   segments_.resize(i + 1);
   segments_[i].size = std::max<uint64_t>(offset, kSegmentHeaderSize);
@@ -296,7 +340,8 @@ Status Recovery::ReplaySegment(size_t i, bool* stop) {
   if (!s.ok()) {
     if (newest && contents.size() <= kSegmentHeaderSize) {
       // Created but not yet written when the process stopped: nothing in it.
-      Warn(segment.name + ": " + s.message() + "; rewriting the header of this empty segment");
+      Warn(segment.name + ": " + s.message() + (check_only_ ? "; would rewrite" : "; rewriting") +
+           " the header of this empty segment");
       if (check_only_) return Status::OK();
       std::unique_ptr<WritableFile> file;
       s = LogWriter::CreateSegment(env_, dir_, segment.number, &file);
@@ -310,16 +355,19 @@ Status Recovery::ReplaySegment(size_t i, bool* stop) {
   LogRecord record;
   uint64_t record_start = reader.valid_bytes();
   while (reader.Next(&record)) {
-    const uint64_t expected = last_version_ == 0 ? record.version : last_version_ + 1;
-    if (record.version != expected || (last_version_ == 0 && record.version > min_cover_ + 1)) {
+    // Records every snapshot covers need only grow; from the lowest cover on,
+    // versions must be consecutive, or records are missing.
+    const uint64_t expected = std::max(last_version_, min_cover_) + 1;
+    const bool covered = record.version <= min_cover_;
+    if (covered ? record.version <= last_version_ : record.version != expected) {
       *stop = true;
       return Damage(i, record_start,
                     "record has version " + std::to_string(record.version) + ", expected " +
-                        std::to_string(last_version_ == 0 ? min_cover_ + 1 : expected) +
-                        " (log records are missing)",
+                        std::to_string(covered ? last_version_ + 1 : expected) +
+                        " (log records are missing or out of order)",
                     contents);
     }
-    Apply(record);
+    if (!covered) Apply(record);
     last_version_ = record.version;
     ++records_replayed_;
     record_start = reader.valid_bytes();
@@ -396,6 +444,7 @@ Status Recovery::Run() {
   if (s.ok()) s = ReplayLog();
   if (!s.ok()) return s;
   state_->last_version = std::max({last_version_, min_cover_, max_snapshot_version_.load()});
+  state_->log_last_version = last_version_;
   uint64_t keys = 0;
   for (const auto& shard : shards_) keys += shard->size();
   Info("recovered " + std::to_string(keys) + " keys at version " +

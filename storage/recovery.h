@@ -12,7 +12,8 @@
 //   crash artifact: it is cut off, with a log line. Any other damage stops
 //   startup naming file and offset (kStrict), or, in kPointInTime, the damaged
 //   and all later segments are moved into lost+found/ and the valid prefix is
-//   kept. Nothing is ever deleted but leftover *.tmp files.
+//   kept. Log and snapshot files are never deleted; torn tails are cut;
+//   *.tmp files (unfinished snapshots and segment prefixes) are removed.
 // - Check mode changes nothing and describes what it finds in *report.
 #pragma once
 
@@ -28,7 +29,8 @@
 namespace cairn::storage {
 
 struct RecoveredState {
-  uint64_t last_version = 0;
+  uint64_t last_version = 0;      // the newest version anywhere: log or snapshots
+  uint64_t log_last_version = 0;  // of the last log record kept
   uint64_t snapshot_version = 0;  // lowest cover of the loaded snapshot set
   uint32_t snapshot_layout = 0;   // shard count of the loaded set; 0 if none
   std::vector<SegmentInfo> closed_segments;

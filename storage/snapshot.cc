@@ -95,9 +95,11 @@ bool ParseSnapshotFileName(std::string_view name, uint32_t* shard_count, uint32_
   std::string_view middle =
       name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
   const size_t dash = middle.find('-');
+  // Only the spelling SnapshotFileName produces, so that the file recovery
+  // opens is the file that was listed.
   return dash != std::string_view::npos && ParseNumber(middle.substr(0, dash), shard_count) &&
          ParseNumber(middle.substr(dash + 1), shard_index) && *shard_count > 0 &&
-         *shard_index < *shard_count;
+         *shard_index < *shard_count && SnapshotFileName(*shard_count, *shard_index) == name;
 }
 
 Status WriteSnapshot(Env* env, const std::string& dir, const SnapshotInfo& info,

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -206,29 +205,29 @@ TEST(FrameDecoderTest, FramesBeforeAFatalHeaderAreDeliveredFirst) {
   EXPECT_EQ(decoder.buffered_bytes(), 0u);
 }
 
-// With a buffer that erased each frame from the front, a million frames in
-// one read would move terabytes and run for hours; the linear buffer takes
-// well under a second.
-TEST(FrameDecoderTest, DecodingManyFramesFromOneReadIsLinear) {
-  constexpr int kFrames = 1000000;
+// Linearity is asserted on the work done, never on the clock: the buffer may
+// move no more bytes than were fed (each compaction moves at most the bytes it
+// frees), checked as the frames come out. A buffer that erased each frame from
+// the front, or compacted on every Feed(), moves about half the stream per
+// frame and fails within a few frames.
+TEST(FrameDecoderTest, DecodingManyFramesFromOneReadMovesEachByteAtMostOnce) {
+  constexpr int kFrames = 10000;
   std::string stream;
   stream.reserve(kFrames * kHeaderSize);
   for (int i = 0; i < kFrames; ++i) {
     AppendFrame(&stream, kRequestMagic, 1, static_cast<uint32_t>(i), {});
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   FrameDecoder decoder(kRequestMagic, kMax);
   decoder.Feed(stream);
   Frame frame;
   int count = 0;
   while (decoder.Next(&frame) == FrameDecoder::Event::kFrame) {
     ASSERT_EQ(frame.header.request_id, static_cast<uint32_t>(count));
-    if (++count % 1000 == 0) {
-      decoder.Feed("");  // Feeds between frames must not make it quadratic either
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "after " << count << " frames";
-    }
+    if (++count % 10 == 0) decoder.Feed("");  // feeds between frames compact the buffer
+    ASSERT_LE(decoder.buffer_bytes_moved(), stream.size()) << "after " << count << " frames";
   }
   EXPECT_EQ(count, kFrames);
+  EXPECT_GT(decoder.buffer_bytes_moved(), 0u);  // the compaction path did run
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 namespace cairn::protocol {
@@ -41,6 +42,25 @@ TEST(StreamBufferTest, InterleavedUseKeepsEveryByteInOrder) {
   }
   consumed.append(buffer.unread());
   EXPECT_EQ(consumed, expected);
+}
+
+// The work is linear: reclaiming the consumed prefix moves at most the bytes
+// it frees, so the bytes moved never exceed the bytes appended. Here the
+// unread part keeps growing; a buffer that compacted on every Append() or
+// erased on every Consume() would move it again each time.
+TEST(StreamBufferTest, MovesNoMoreBytesThanWereAppended) {
+  StreamBuffer buffer;
+  uint64_t appended = 0;
+  for (int i = 0; i < 10000; ++i) {
+    buffer.Append("abc");
+    appended += 3;
+    buffer.Consume(std::min<size_t>(2, buffer.unread().size()));
+    ASSERT_LE(buffer.bytes_moved(), appended) << "after " << i + 1 << " appends";
+  }
+  const uint64_t moved = buffer.bytes_moved();
+  EXPECT_GT(moved, 0u);  // the compaction path did run
+  buffer.Clear();
+  EXPECT_EQ(buffer.bytes_moved(), moved);  // Clear() moves nothing and keeps the count
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ TEST(SnapshotTest, NamesRoundTrip) {
   EXPECT_EQ(index, 3u);
   EXPECT_TRUE(ParseSnapshotFileName(SnapshotFileName(12345, 12344), &count, &index));
   EXPECT_FALSE(ParseSnapshotFileName("snapshot-0008-0008.snap", &count, &index));
+  EXPECT_FALSE(ParseSnapshotFileName("snapshot-8-3.snap", &count, &index)) << "not canonical";
   EXPECT_FALSE(ParseSnapshotFileName("snapshot-0008-0003.snap.tmp", &count, &index));
   EXPECT_FALSE(ParseSnapshotFileName("snapshot-0000-0000.snap", &count, &index));
 }
