@@ -151,7 +151,8 @@ TEST_F(BadInputTest, WrongFieldCountKeepsTheConnection) {
   };
   uint32_t id = 100;
   for (const Case& c : cases) {
-    ExpectAnsweredAndKept(c.what, RequestFrame(c.opcode, ++id, c.fields), StatusCode::kBadRequest,
+    ++id;
+    ExpectAnsweredAndKept(c.what, RequestFrame(c.opcode, id, c.fields), StatusCode::kBadRequest,
                           id);
   }
   EXPECT_EQ(Call(&bystander_, ScanRequest("", "", 0)), Response::OkScan({}, false));
@@ -175,7 +176,8 @@ TEST_F(BadInputTest, WrongIntegerFieldWidthKeepsTheConnection) {
   };
   uint32_t id = 200;
   for (const Case& c : cases) {
-    ExpectAnsweredAndKept(c.what, RequestFrame(c.opcode, ++id, c.fields), StatusCode::kBadRequest,
+    ++id;
+    ExpectAnsweredAndKept(c.what, RequestFrame(c.opcode, id, c.fields), StatusCode::kBadRequest,
                           id);
   }
   EXPECT_EQ(Call(&bystander_, ScanRequest("", "", 0)), Response::OkScan({}, false));

@@ -155,12 +155,16 @@ void MixedWork(uint16_t port, int n, int operations, ConnectionResult* result) {
          testing::PrintToString(want));
     return false;
   };
+  // The version of an acknowledged write: [version], or [value, version]
+  // for INCR.
   auto record_write = [&](const Response& got, const std::string& what) -> std::optional<uint64_t> {
     protocol::Result<uint64_t> version = protocol::ResponseVersion(got);
-    if (got.status != StatusCode::kOk || !version.ok()) {
+    protocol::Result<protocol::VersionedValue> value = protocol::ResponseValue(got);
+    if (got.status != StatusCode::kOk || (!version.ok() && !value.ok())) {
       fail(what + ": got " + testing::PrintToString(got));
       return std::nullopt;
     }
+    if (!version.ok()) version = value.value().version;
     if (!result->write_versions.empty() && version.value() <= result->write_versions.back()) {
       fail(what + ": version " + std::to_string(version.value()) + " after " +
            std::to_string(result->write_versions.back()) + " on the same connection");

@@ -171,8 +171,10 @@ TEST_F(TextModeTest, TabsAndRepeatedSpacesSeparateTokens) {
 }
 
 TEST_F(TextModeTest, BlankLinesAreIgnored) {
-  ASSERT_TRUE(client_.SendRaw("\n  \n\t\r\n"));
-  EXPECT_EQ(Line("PING"), "OK");
+  // The first byte must be a letter to select text mode; blank lines follow.
+  ASSERT_TRUE(client_.SendRaw("PING one\n\n  \n\t\r\n"));
+  EXPECT_EQ(Line("PING two"), "OK \"one\"");
+  EXPECT_EQ(Next(), "OK \"two\"");
 }
 
 TEST_F(TextModeTest, ErrorsKeepTheConnection) {
@@ -272,7 +274,8 @@ TEST(TextModeLimitsTest, KeyOverTheLimitIsTooLargeAndKeepsTheConnection) {
 
 TEST(TextModeLimitsTest, LineLongerThanTheFrameLimitIsTooLargeAndCloses) {
   TempDir dir;
-  CairndProcess server(dir.path(), {"--max-frame-bytes", "1024"});
+  CairndProcess server(dir.path(), {"--max-frame-bytes", "1024", "--max-key-bytes", "64",
+                                    "--max-value-bytes", "512"});
   ASSERT_TRUE(server.Start());
   TestClient client;
   ASSERT_TRUE(client.Connect(server.port())) << client.error();
@@ -286,7 +289,8 @@ TEST(TextModeLimitsTest, LineLongerThanTheFrameLimitIsTooLargeAndCloses) {
 TEST(TextModeLimitsTest, UnterminatedLineLongerThanTheFrameLimitIsTooLargeAndCloses) {
   // The server must not wait for the end of a line already over the limit.
   TempDir dir;
-  CairndProcess server(dir.path(), {"--max-frame-bytes", "1024"});
+  CairndProcess server(dir.path(), {"--max-frame-bytes", "1024", "--max-key-bytes", "64",
+                                    "--max-value-bytes", "512"});
   ASSERT_TRUE(server.Start());
   TestClient client;
   ASSERT_TRUE(client.Connect(server.port())) << client.error();
