@@ -1,0 +1,65 @@
+"""A minimal blocking client of the Cairn binary protocol (PROTOCOL.md), for
+the robustness drivers in this folder. Not a general client library."""
+import socket
+import struct
+
+PING, GET, PUT, DELETE, CAS, BATCH, SCAN, INCR, STATS, AUTH, SNAPSHOT = range(1, 12)
+OK, NOT_FOUND, VERSION_MISMATCH = 0, 1, 2
+
+
+def u64(v):
+    return struct.pack('>Q', v)
+
+
+def frame(opcode, request_id, fields):
+    body = b''.join(struct.pack('>I', len(f)) + f for f in fields)
+    return bytes([0xCA, 1, opcode, 0]) + struct.pack('>II', request_id, len(body)) + body
+
+
+class Client:
+    def __init__(self, port, timeout=10.0):
+        self.sock = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.next_id = 1
+
+    def close(self):
+        self.sock.close()
+
+    def _read_exact(self, n):
+        data = b''
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError('server closed the connection')
+            data += chunk
+        return data
+
+    def call(self, opcode, fields):
+        """Sends one request; returns (status, [fields])."""
+        request_id = self.next_id
+        self.next_id += 1
+        self.sock.sendall(frame(opcode, request_id, fields))
+        header = self._read_exact(12)
+        if header[0] != 0xCB or struct.unpack('>I', header[4:8])[0] != request_id:
+            raise ConnectionError('bad response header %r' % header)
+        body = self._read_exact(struct.unpack('>I', header[8:12])[0])
+        out = []
+        while body:
+            n = struct.unpack('>I', body[:4])[0]
+            out.append(body[4:4 + n])
+            body = body[4 + n:]
+        return header[2], out
+
+    def get(self, key):
+        """(value, version) or None."""
+        status, fields = self.call(GET, [key])
+        if status == NOT_FOUND:
+            return None
+        assert status == OK, (status, fields)
+        return fields[0], struct.unpack('>Q', fields[1])[0]
+
+    def stats_last_version(self):
+        import json
+        status, fields = self.call(STATS, [])
+        assert status == OK
+        return json.loads(fields[0])['last_version']
