@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 
 #include "protocol/text.h"
@@ -60,7 +61,7 @@ void Connection::Start(bool over_limit) {
   id_ = registry_->Add(weak_from_this());
   if (!over_limit_) service_->counters().connections++;
   socket_.set_option(tcp::no_delay(true));
-  read_buffer_.resize(kReadChunk);
+  socket_.non_blocking(true);
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->DoRead();
     self->timer_.expires_after(self->over_limit_ ? kOverLimitGrace : self->TimerPeriod());
@@ -95,6 +96,10 @@ size_t Connection::buffered_input() const {
   return 0;
 }
 
+bool Connection::OutputBacklogged() const {
+  return out_.size() + writing_.size() >= service_->config().max_pending_bytes_per_connection;
+}
+
 bool Connection::ReadingPaused() {
   const Config& config = service_->config();
   if (pending_bytes_ + out_.size() + writing_.size() > config.max_pending_bytes_per_connection ||
@@ -117,13 +122,14 @@ bool Connection::ReadingPaused() {
 }
 
 void Connection::DoRead() {
-  // Never while consuming: the next read may land in read_buffer_ on another
-  // thread at once, under the views Consume is still reading.
   if (closed_ || reading_ || consuming_ || read_closed_ || ReadingPaused()) return;
   reading_ = true;
-  socket_.async_read_some(asio::buffer(read_buffer_),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      size_t n) { self->OnRead(ec, n); });
+  // Wait for readability without a buffer, so an idle connection holds none;
+  // the read itself goes into a buffer of the thread that runs OnReadable.
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->OnReadable(ec);
+                     });
 }
 
 void Connection::StopReading() {
@@ -132,9 +138,16 @@ void Connection::StopReading() {
   if (reading_) socket_.shutdown(tcp::socket::shutdown_receive, ignored);
 }
 
-void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
+void Connection::OnReadable(boost::system::error_code ec) {
   reading_ = false;
   if (closed_) return;
+  static thread_local std::array<char, kReadChunk> buffer;
+  size_t n = 0;
+  if (!ec) n = socket_.read_some(asio::buffer(buffer), ec);
+  if (ec == asio::error::would_block) {
+    DoRead();
+    return;
+  }
   if (ec || n == 0) {
     // The client closed its side (or the socket failed): answer what it
     // sent, then close.
@@ -147,8 +160,10 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   }
   if (read_closed_) return;  // shutting down: later input is not served
   last_input_ = last_activity_ = Clock::now();
+  // Consume may start writes and reads; none of them may start another
+  // read of the socket until it is done.
   consuming_ = true;
-  Consume(std::string_view(read_buffer_.data(), n));
+  Consume(std::string_view(buffer.data(), n));
   consuming_ = false;
   DoRead();
 }
@@ -300,7 +315,9 @@ bool Connection::StartSlot(uint64_t id) {
     case Slot::Kind::kDone:
       break;
     case Slot::Kind::kRead:
-      if (id != first_slot_id_) return false;  // everything before it must finish first
+      // Everything before it must finish first, and answers the client has
+      // not taken yet must not pile up without bound.
+      if (id != first_slot_id_ || OutputBacklogged()) return false;
       slot.response = service_->ExecuteRead(slot.request);
       break;
     case Slot::Kind::kWrite:
@@ -390,9 +407,7 @@ void Connection::DoWrite() {
                         return;
                       }
                       self->last_activity_ = Clock::now();
-                      self->DoWrite();
-                      self->MaybeFinish();
-                      self->DoRead();
+                      self->Pump();
                     });
 }
 

@@ -58,7 +58,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   void DoRead();
-  void OnRead(const boost::system::error_code& ec, size_t n);
+  void OnReadable(boost::system::error_code ec);
   void Consume(std::string_view bytes);
   void ConsumeBinary();
   void ConsumeText();
@@ -78,6 +78,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnTimer();
   void ProtocolWarning(const std::string& what);
   bool ReadingPaused();
+  // Answers not yet taken by the client fill the per-connection budget.
+  bool OutputBacklogged() const;
   void StopReading();
   size_t buffered_input() const;
   Clock::duration TimerPeriod() const;
@@ -94,7 +96,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Mode mode_ = Mode::kUnknown;
   std::optional<protocol::FrameDecoder> decoder_;
   std::optional<protocol::LineSplitter> splitter_;
-  std::string read_buffer_;
 
   std::deque<Slot> slots_;
   uint64_t first_slot_id_ = 0;  // id of slots_.front()
@@ -107,7 +108,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool over_limit_ = false;
   bool reading_ = false;
-  bool consuming_ = false;    // inside Consume: read_buffer_ is in use
+  bool consuming_ = false;    // inside Consume: no new read may start
   bool read_closed_ = false;  // no more requests will be read
   bool waiting_for_writer_ = false;
   bool closed_ = false;
