@@ -1,7 +1,10 @@
 """A minimal blocking client of the Cairn binary protocol (PROTOCOL.md), for
 the robustness drivers in this folder. Not a general client library."""
+import os
 import socket
 import struct
+import subprocess
+import time
 
 PING, GET, PUT, DELETE, CAS, BATCH, SCAN, INCR, STATS, AUTH, SNAPSHOT = range(1, 12)
 OK, NOT_FOUND, VERSION_MISMATCH = 0, 1, 2
@@ -63,3 +66,20 @@ class Client:
         status, fields = self.call(STATS, [])
         assert status == OK
         return json.loads(fields[0])['last_version']
+
+
+def start_cairnd(cairnd, data, port_file, log, flags=(), command_prefix=()):
+    """Starts cairnd on an ephemeral port; returns (process, port) once it
+    listens. command_prefix runs it under another program (e.g. strace)."""
+    if os.path.exists(port_file):
+        os.remove(port_file)
+    proc = subprocess.Popen(
+        list(command_prefix) + [cairnd, '--data-dir', data, '--port', '0', '--port-file',
+                                port_file] + list(flags),
+        stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 30
+    while not os.path.exists(port_file):
+        if proc.poll() is not None or time.time() > deadline:
+            raise RuntimeError('cairnd did not start (exit %s)' % proc.poll())
+        time.sleep(0.02)
+    return proc, int(open(port_file).read())

@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 PUTS = 40
 LINE = re.compile(r'^(\d+) (\d+):(\d+):(\d+\.\d+) (.*)$')
@@ -58,16 +57,13 @@ def main():
     cairnd = sys.argv[1]
     work = tempfile.mkdtemp(prefix='cairn-strace-')
     data, port_file, trace = (os.path.join(work, n) for n in ('data', 'port', 'trace'))
-    server = subprocess.Popen(
-        ['strace', '-f', '-tt', '-T', '-y', '-s', '256', '-o', trace,
-         '-e', 'trace=openat,pwrite64,write,writev,sendto,sendmsg,fdatasync,fsync,rename',
-         cairnd, '--data-dir', data, '--port', '0', '--port-file', port_file,
-         '--fsync', 'always', '--shards', '2'],
-        stdout=open(os.path.join(work, 'cairnd.log'), 'w'), stderr=subprocess.STDOUT)
-    deadline = time.time() + 20
-    while not os.path.exists(port_file) and time.time() < deadline:
-        time.sleep(0.05)
-    port = int(open(port_file).read())
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import cairn_wire
+    server, port = cairn_wire.start_cairnd(
+        cairnd, data, port_file, open(os.path.join(work, 'cairnd.log'), 'w'),
+        ['--fsync', 'always', '--shards', '2'],
+        ['strace', '-f', '-tt', '-T', '-y', '-s', '256', '-o', trace, '-e',
+         'trace=openat,pwrite64,write,writev,sendto,sendmsg,fdatasync,fsync,rename'])
     conn = socket.create_connection(('127.0.0.1', port))
     reader = conn.makefile('rb')
     for i in range(1, PUTS + 1):

@@ -12,10 +12,8 @@ import os
 import shutil
 import signal
 import subprocess
-import struct
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cairn_wire as w  # noqa: E402
@@ -24,17 +22,8 @@ IO_ERROR = 0x20
 
 
 def start(cairnd, data, port_file, log):
-    if os.path.exists(port_file):
-        os.remove(port_file)
-    proc = subprocess.Popen([cairnd, '--data-dir', data, '--port', '0', '--port-file', port_file,
-                             '--snapshot-every-bytes', '0', '--segment-bytes', '1048576'],
-                            stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 30
-    while not os.path.exists(port_file):
-        if proc.poll() is not None or time.time() > deadline:
-            raise RuntimeError('cairnd did not start')
-        time.sleep(0.02)
-    return proc, int(open(port_file).read())
+    return w.start_cairnd(cairnd, data, port_file, log,
+                          ['--snapshot-every-bytes', '0', '--segment-bytes', '1048576'])
 
 
 def main():

@@ -17,7 +17,6 @@ import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -206,15 +205,11 @@ def main():
     MAX_CONNECTIONS = IDLE + 200
     work = tempfile.mkdtemp(prefix='cairn-hostile-')
     port_file = os.path.join(work, 'port')
-    proc = subprocess.Popen(
-        [cairnd, '--data-dir', os.path.join(work, 'data'), '--port', '0', '--port-file',
-         port_file, '--max-frame-bytes', str(MAX_FRAME), '--max-value-bytes', str(MAX_FRAME // 2),
+    proc, port = w.start_cairnd(
+        cairnd, os.path.join(work, 'data'), port_file, open(os.path.join(work, 'cairnd.log'), 'w'),
+        ['--max-frame-bytes', str(MAX_FRAME), '--max-value-bytes', str(MAX_FRAME // 2),
          '--max-connections', str(MAX_CONNECTIONS), '--frame-timeout-ms', '1000',
-         '--max-pending-bytes-per-connection', str(1 << 20)],
-        stdout=open(os.path.join(work, 'cairnd.log'), 'w'), stderr=subprocess.STDOUT)
-    while not os.path.exists(port_file):
-        time.sleep(0.02)
-    port = int(open(port_file).read())
+         '--max-pending-bytes-per-connection', str(1 << 20)])
     failures = []
     rng = random.Random(7)
     c = w.Client(port)

@@ -13,7 +13,6 @@ import os
 import random
 import shutil
 import signal
-import subprocess
 import struct
 import sys
 import tempfile
@@ -124,18 +123,9 @@ class Writer(threading.Thread):
 
 
 def start(cairnd, data, port_file, log):
-    if os.path.exists(port_file):
-        os.remove(port_file)
-    proc = subprocess.Popen(
-        [cairnd, '--data-dir', data, '--port', '0', '--port-file', port_file,
-         '--fsync', 'always', '--shards', '3', '--segment-bytes', '65536',
-         '--snapshot-every-bytes', '49152'], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 30
-    while not os.path.exists(port_file):
-        if proc.poll() is not None or time.time() > deadline:
-            raise RuntimeError('cairnd did not start (exit %s)' % proc.poll())
-        time.sleep(0.02)
-    return proc, int(open(port_file).read())
+    return w.start_cairnd(cairnd, data, port_file, log,
+                          ['--fsync', 'always', '--shards', '3', '--segment-bytes', '65536',
+                           '--snapshot-every-bytes', '49152'])
 
 
 def check(port, writers, models, last_seen_version):
