@@ -44,16 +44,11 @@ class AuthTest : public CairndTest {
 
 std::vector<protocol::Request> GuardedRequests() {
   return {
-      WithId(GetRequest("k"), 1),
-      WithId(PutRequest("k", "v"), 2),
-      WithId(DeleteRequest("k"), 3),
-      WithId(DeleteRequest("k", 1), 4),
-      WithId(CasRequest("k", 0, "v"), 5),
-      WithId(BatchRequest({{false, "k", "v"}}), 6),
-      WithId(ScanRequest("", "", 0), 7),
-      WithId(IncrRequest("n", 1), 8),
-      WithId(StatsRequest(), 9),
-      WithId(SnapshotRequest(), 10),
+      WithId(GetRequest("k"), 1),         WithId(PutRequest("k", "v"), 2),
+      WithId(DeleteRequest("k"), 3),      WithId(DeleteRequest("k", 1), 4),
+      WithId(CasRequest("k", 0, "v"), 5), WithId(BatchRequest({{false, "k", "v"}}), 6),
+      WithId(ScanRequest("", "", 0), 7),  WithId(IncrRequest("n", 1), 8),
+      WithId(StatsRequest(), 9),          WithId(SnapshotRequest(), 10),
   };
 }
 
@@ -98,7 +93,8 @@ TEST_F(AuthTest, AuthIsPerConnection) {
 TEST_F(AuthTest, TextModeAuth) {
   TestClient text;
   ASSERT_NO_FATAL_FAILURE(Connect(&text));
-  ASSERT_TRUE(text.SendRaw("GET k\nPUT k v\nPING\nAUTH wrong\nAUTH s3cret-Token\nPUT k v\nGET k\n"));
+  ASSERT_TRUE(
+      text.SendRaw("GET k\nPUT k v\nPING\nAUTH wrong\nAUTH s3cret-Token\nPUT k v\nGET k\n"));
   for (const char* request : {"GET k", "PUT k v"}) {
     std::optional<std::string> line = text.ReadLine();
     ASSERT_TRUE(line) << text.error();

@@ -40,8 +40,8 @@ class BadInputTest : public CairndTest {
 
   // Sends `bytes` on a fresh connection; expects exactly one answer with
   // `status` and `id` and a message, then a working connection (a PING).
-  void ExpectAnsweredAndKept(const std::string& what, const std::string& bytes,
-                             StatusCode status, uint32_t id) {
+  void ExpectAnsweredAndKept(const std::string& what, const std::string& bytes, StatusCode status,
+                             uint32_t id) {
     SCOPED_TRACE(what);
     TestClient client;
     ASSERT_NO_FATAL_FAILURE(Connect(&client));
@@ -60,8 +60,8 @@ class BadInputTest : public CairndTest {
   // Sends `bytes` on a fresh connection; expects exactly one answer with
   // `status` and `id`, then the server closing the connection with nothing
   // more sent.
-  void ExpectAnsweredAndClosed(const std::string& what, const std::string& bytes,
-                               StatusCode status, uint32_t id) {
+  void ExpectAnsweredAndClosed(const std::string& what, const std::string& bytes, StatusCode status,
+                               uint32_t id) {
     SCOPED_TRACE(what);
     TestClient client;
     ASSERT_NO_FATAL_FAILURE(Connect(&client));
@@ -100,7 +100,8 @@ TEST_F(BadInputTest, NonZeroFlagsIsBadRequestAndKeepsTheConnection) {
                           StatusCode::kBadRequest, 0x11223344);
   }
   const std::string body = Field("k") + Field("v");
-  ExpectAnsweredAndKept("PUT with flags", RawFrame(kMagic, kVersion, 0x03, 0x02, 5, body.size(), body),
+  ExpectAnsweredAndKept("PUT with flags",
+                        RawFrame(kMagic, kVersion, 0x03, 0x02, 5, body.size(), body),
                         StatusCode::kBadRequest, 5);
   EXPECT_EQ(Call(&bystander_, GetRequest("k")), Response::NotFound());
 }
@@ -199,8 +200,8 @@ TEST_F(BadInputTest, KeyOrValueOverTheLimitsIsTooLargeAndKeepsTheConnection) {
   protocol::EncodeRequest(WithId(CasRequest("k", 0, value_257), 4), &frame);
   ExpectAnsweredAndKept("CAS value of 257", frame, StatusCode::kTooLarge, 4);
   frame.clear();
-  protocol::EncodeRequest(
-      WithId(BatchRequest({{false, "fine", "v"}, {false, key_65, "v"}}), 5), &frame);
+  protocol::EncodeRequest(WithId(BatchRequest({{false, "fine", "v"}, {false, key_65, "v"}}), 5),
+                          &frame);
   ExpectAnsweredAndKept("BATCH with a key of 65", frame, StatusCode::kTooLarge, 5);
   EXPECT_EQ(Call(&bystander_, GetRequest("fine")), Response::NotFound())
       << "a rejected BATCH applied part of its operations";
@@ -208,6 +209,17 @@ TEST_F(BadInputTest, KeyOrValueOverTheLimitsIsTooLargeAndKeepsTheConnection) {
   // The limits themselves are allowed.
   EXPECT_EQ(Call(&bystander_, PutRequest(key_64, value_256)), Response::OkVersion(1));
   EXPECT_EQ(Call(&bystander_, GetRequest(key_64)), Response::OkValue(value_256, 1));
+}
+
+TEST_F(BadInputTest, ScanBoundsAreNotKeysSoAContinuationAfterAMaxLengthKeyWorks) {
+  // PROTOCOL.md: to continue a SCAN, send start = last key + 0x00, which is
+  // one byte over max_key_bytes after a key of the maximum length.
+  const std::string key_64(64, 'k');
+  EXPECT_EQ(Call(&bystander_, PutRequest(key_64, "a")), Response::OkVersion(1));
+  EXPECT_EQ(Call(&bystander_, PutRequest("z", "b")), Response::OkVersion(2));
+  EXPECT_EQ(Call(&bystander_, ScanRequest("", "", 1)), Response::OkScan({{key_64, "a"}}, true));
+  EXPECT_EQ(Call(&bystander_, ScanRequest(key_64 + '\0', std::string(65, 'z'), 1)),
+            Response::OkScan({{"z", "b"}}, false));
 }
 
 TEST_F(BadInputTest, BodyOfExactlyMaxFrameBytesIsAccepted) {
@@ -228,8 +240,7 @@ TEST_F(BadInputTest, BadMagicAnswersOnceAndCloses) {
   // Whatever follows the bad header is never answered.
   std::string then_ping = RawFrame(0xCB, kVersion, 0x01, 0, 0x01020304, 0, "");
   protocol::EncodeRequest(WithId(PingRequest(), 2), &then_ping);
-  ExpectAnsweredAndClosed("bad magic then a PING", then_ping, StatusCode::kBadRequest,
-                          0x01020304);
+  ExpectAnsweredAndClosed("bad magic then a PING", then_ping, StatusCode::kBadRequest, 0x01020304);
 }
 
 TEST_F(BadInputTest, UnsupportedProtocolVersionAnswersOnceAndCloses) {
@@ -287,9 +298,9 @@ TEST_F(BadInputTest, ErrorsThatKeepTheConnectionDoNotDisturbPipelinedRequests) {
   ASSERT_NO_FATAL_FAILURE(Connect(&client));
   std::string wire;
   protocol::EncodeRequest(WithId(PutRequest("a", "1"), 1), &wire);
-  wire += RawFrame(kMagic, kVersion, 0x0C, 0, 2, 3, "xyz");   // unknown opcode
-  wire += RawFrame(kMagic, kVersion, 0x01, 0x01, 3, 0, "");   // flags
-  wire += RequestFrame(0x02, 4, {});                          // GET, no key
+  wire += RawFrame(kMagic, kVersion, 0x0C, 0, 2, 3, "xyz");  // unknown opcode
+  wire += RawFrame(kMagic, kVersion, 0x01, 0x01, 3, 0, "");  // flags
+  wire += RequestFrame(0x02, 4, {});                         // GET, no key
   protocol::EncodeRequest(WithId(GetRequest("a"), 5), &wire);
   ASSERT_TRUE(client.SendRaw(wire)) << client.error();
   EXPECT_EQ(Read(&client), (Response{StatusCode::kOk, 1, {EncodeU64(1)}}));

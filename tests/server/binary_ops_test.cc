@@ -3,12 +3,11 @@
 // directory, so the first write takes version 1.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -141,11 +140,10 @@ TEST_F(BinaryOpsTest, CasWritesOnlyAtTheExpectedVersion) {
 
 TEST_F(BinaryOpsTest, BatchCommitsAllOperationsUnderOneVersion) {
   EXPECT_EQ(Do(PutRequest("old", "x")), Response::OkVersion(1));
-  EXPECT_EQ(Do(BatchRequest({{false, "a", "1"},
-                             {false, "b", "2"},
-                             {true, "old", ""},
-                             {true, "never-existed", ""}})),
-            Response::OkVersion(2));
+  EXPECT_EQ(
+      Do(BatchRequest(
+          {{false, "a", "1"}, {false, "b", "2"}, {true, "old", ""}, {true, "never-existed", ""}})),
+      Response::OkVersion(2));
   EXPECT_EQ(Do(GetRequest("a")), Response::OkValue("1", 2));
   EXPECT_EQ(Do(GetRequest("b")), Response::OkValue("2", 2));
   EXPECT_EQ(Do(GetRequest("old")), Response::NotFound());
@@ -204,6 +202,7 @@ TEST_F(BinaryOpsTest, ScanHonoursItsRange) {
             (Entries{{"bb", "bb"}, {"c", "c"}, {"d", "d"}}));
   EXPECT_EQ(ScanOf(Do(ScanRequest("b\0"s, "c", 0))).entries, (Entries{{"bb", "bb"}}));
   EXPECT_TRUE(ScanOf(Do(ScanRequest("c", "c", 0))).entries.empty());
+  EXPECT_EQ(Do(ScanRequest("d", "b", 0)), Response::OkScan({}, false));  // start after end
   EXPECT_TRUE(ScanOf(Do(ScanRequest("e", "", 0))).entries.empty());
   EXPECT_EQ(Do(ScanRequest("e", "", 0)), Response::OkScan({}, false));
 }
@@ -283,9 +282,8 @@ TEST_F(BinaryOpsTest, IncrOfADecimalValue) {
 }
 
 TEST_F(BinaryOpsTest, IncrOfANonIntegerIsTypeErrorAndWritesNothing) {
-  const std::vector<std::string> values = {"abc", "12a", "",    "+5",  " 5",
-                                           "5 ",  "1.5", "--1", "-",   "1\0"s,
-                                           "0x10", "1e3"};
+  const std::vector<std::string> values = {"abc", "12a", "",  "+5",   " 5",   "5 ",
+                                           "1.5", "--1", "-", "1\0"s, "0x10", "1e3"};
   uint64_t version = 0;
   for (const std::string& value : values) {
     version = PutOk(&client_, "n", value);
@@ -353,7 +351,8 @@ TEST_F(BinaryOpsTest, SnapshotAnswersTheVersionItCovers) {
   PutOk(&client_, "a", "1");
   PutOk(&client_, "b", "2");
   EXPECT_EQ(Do(DeleteRequest("a")), Response::OkVersion(3));
-  EXPECT_EQ(Do(WithId(SnapshotRequest(), 5)), (Response{StatusCode::kOk, 5, {protocol::EncodeU64(3)}}));
+  EXPECT_EQ(Do(WithId(SnapshotRequest(), 5)),
+            (Response{StatusCode::kOk, 5, {protocol::EncodeU64(3)}}));
   // A snapshot is not a write: it takes no version and changes no data.
   EXPECT_EQ(Do(PutRequest("c", "3")), Response::OkVersion(4));
   EXPECT_EQ(Do(GetRequest("b")), Response::OkValue("2", 2));

@@ -86,13 +86,14 @@ TEST_F(BinarySafetyTest, AwkwardBytesSurviveARestart) {
 
 TEST_F(BinarySafetyTest, OneMebibyteValueRoundTrips) {
   std::string value(1 << 20, '\0');
-  for (size_t i = 0; i < value.size(); ++i) value[i] = static_cast<char>((i * 131 + i / 256) & 0xff);
+  for (size_t i = 0; i < value.size(); ++i)
+    value[i] = static_cast<char>((i * 131 + i / 256) & 0xff);
   EXPECT_EQ(Call(&client_, PutRequest("big", value)), Response::OkVersion(1));
   Response got = Call(&client_, GetRequest("big"));
   ASSERT_EQ(got.status, StatusCode::kOk);
   ASSERT_EQ(got.fields.size(), 2u);
-  EXPECT_TRUE(got.fields[0] == value) << "the 1 MiB value came back changed, "
-                                      << got.fields[0].size() << " bytes";
+  EXPECT_TRUE(got.fields[0] == value)
+      << "the 1 MiB value came back changed, " << got.fields[0].size() << " bytes";
   ScanResult page = ScanOf(Call(&client_, ScanRequest("", "", 0)));
   ASSERT_EQ(page.entries.size(), 1u);
   EXPECT_TRUE(page.entries[0].second == value);

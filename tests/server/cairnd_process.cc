@@ -80,9 +80,8 @@ testing::AssertionResult CairndProcess::Spawn() {
 
   // Everything the child needs is prepared before fork(): after it, the child
   // of a multi-threaded process may only make async-signal-safe calls.
-  std::vector<std::string> args = {CAIRND_PATH, "--data-dir", data_dir_, "--bind",
-                                   "127.0.0.1", "--port",     "0",       "--port-file",
-                                   port_file_};
+  std::vector<std::string> args = {CAIRND_PATH, "--data-dir", data_dir_,     "--bind",  "127.0.0.1",
+                                   "--port",    "0",          "--port-file", port_file_};
   args.insert(args.end(), flags_.begin(), flags_.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -156,8 +155,8 @@ testing::AssertionResult CairndProcess::WaitForPortFile(std::chrono::millisecond
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       return testing::AssertionFailure()
-             << "cairnd did not write its port file " << port_file_ << " within "
-             << timeout.count() << " ms\n--- cairnd log tail ---\n"
+             << "cairnd did not write its port file " << port_file_ << " within " << timeout.count()
+             << " ms\n--- cairnd log tail ---\n"
              << LogTail();
     }
     std::this_thread::sleep_for(kPollInterval);

@@ -21,14 +21,13 @@
 // Not thread-safe: use one CairndProcess from one thread.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace cairn::server_test {
 
@@ -83,7 +82,7 @@ class CairndProcess {
   // REQUIRES: running.
   void Signal(int signal);
   // Reaps the process if it ends within `timeout`; nullopt if it is still
-  // running then (it is left running).
+  // running then (it is left running), or if no process was running.
   std::optional<ExitStatus> WaitExit(std::chrono::milliseconds timeout);
   // SIGTERM, then WaitExit(timeout).
   std::optional<ExitStatus> Terminate(std::chrono::milliseconds timeout);

@@ -4,7 +4,6 @@
 // middle of concurrent writes loses no acknowledged write under any fsync
 // policy, and never shows half a BATCH.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <algorithm>
@@ -246,12 +245,13 @@ int SeqOf(const std::string& value, const std::string& prefix) {
   return std::stoi(value.substr(prefix.size()));
 }
 
-class KillDuringWritesTest : public CairndTest,
-                             public testing::WithParamInterface<const char*> {};
+class KillDuringWritesTest : public CairndTest, public testing::WithParamInterface<const char*> {};
 
 TEST_P(KillDuringWritesTest, LosesNoAcknowledgedWrite) {
   ASSERT_NO_FATAL_FAILURE(
-      StartServer({"--fsync", GetParam(), "--fsync-interval-ms", "50", "--shards", "4"}));
+      // Small automatic snapshots, so the kill may also land in one.
+      StartServer({"--fsync", GetParam(), "--fsync-interval-ms", "50", "--shards", "4",
+                   "--snapshot-every-bytes", "16384"}));
   constexpr int kPutWriters = 4;
   constexpr int kKeysPerWriter = 16;
   std::vector<WriterState> writers(kPutWriters + 1);  // the last one writes BATCHes
@@ -275,8 +275,8 @@ TEST_P(KillDuringWritesTest, LosesNoAcknowledgedWrite) {
         std::vector<std::string> keys;
         if (batch) {
           keys = {"batch/x", "batch/y", "batch/z"};
-          request = BatchRequest({{false, keys[0], value}, {false, keys[1], value},
-                                  {false, keys[2], value}});
+          request = BatchRequest(
+              {{false, keys[0], value}, {false, keys[1], value}, {false, keys[2], value}});
         } else {
           keys = {prefix + "k" + std::to_string(seq % kKeysPerWriter)};
           request = PutRequest(keys[0], value);

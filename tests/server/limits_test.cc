@@ -68,7 +68,8 @@ TEST_F(LimitsTest, ConnectionOverTheLimitGetsBusyAndIsClosed) {
   // Closing one frees its slot.
   a.Close();
   bool served = false;
-  for (auto deadline = Clock::now() + std::chrono::seconds(3); !served && Clock::now() < deadline;) {
+  for (auto deadline = Clock::now() + std::chrono::seconds(3);
+       !served && Clock::now() < deadline;) {
     TestClient next;
     ASSERT_NO_FATAL_FAILURE(Connect(&next));
     std::optional<Response> response = next.Call(PingRequest());

@@ -4,12 +4,11 @@
 // versions.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <set>
@@ -137,7 +136,9 @@ struct ConnectionResult {
 };
 
 void MixedWork(uint16_t port, int n, int operations, ConnectionResult* result) {
-  auto fail = [&](const std::string& what) { result->errors.push_back("c" + std::to_string(n) + ": " + what); };
+  auto fail = [&](const std::string& what) {
+    result->errors.push_back("c" + std::to_string(n) + ": " + what);
+  };
   TestClient client;
   if (!client.Connect(port)) return fail(client.error());
   client.set_timeout(std::chrono::seconds(30));
@@ -187,10 +188,10 @@ void MixedWork(uint16_t port, int n, int operations, ConnectionResult* result) {
       }
       case 1:  // GET
         if (!(got = call(GetRequest(key)))) return;
-        expect(*got,
-               present ? Response::OkValue(it->second.first, it->second.second)
-                       : Response::NotFound(),
-               "GET " + key);
+        expect(
+            *got,
+            present ? Response::OkValue(it->second.first, it->second.second) : Response::NotFound(),
+            "GET " + key);
         break;
       case 2:  // DELETE
         if (!(got = call(DeleteRequest(key)))) return;
@@ -222,7 +223,8 @@ void MixedWork(uint16_t port, int n, int operations, ConnectionResult* result) {
           protocol::Result<protocol::VersionedValue> value = protocol::ResponseValue(*got);
           std::string want = std::to_string(now + 3);
           if (value.ok() && value.value().value != want) {
-            fail("INCR " + counter + ": " + std::string(value.value().value) + ", expected " + want);
+            fail("INCR " + counter + ": " + std::string(value.value().value) + ", expected " +
+                 want);
           }
           model[counter] = {want, *v};
         }
@@ -234,7 +236,8 @@ void MixedWork(uint16_t port, int n, int operations, ConnectionResult* result) {
         const std::string d = prefix + "b" + std::to_string(rng() % 3);
         if (a == d || b == d) break;
         std::string value = "batch" + std::to_string(i);
-        if (!(got = call(BatchRequest({{false, a, value}, {false, b, value}, {true, d, ""}})))) return;
+        if (!(got = call(BatchRequest({{false, a, value}, {false, b, value}, {true, d, ""}}))))
+          return;
         if (auto v = record_write(*got, "BATCH")) {
           model[a] = {value, *v};
           model[b] = {value, *v};

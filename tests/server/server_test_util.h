@@ -136,8 +136,7 @@ inline ScanResult ScanOf(const protocol::Response& response) {
 // Every key and value in [start, end), paging with SCAN (limit per page) and
 // start = last key + 0x00, as PROTOCOL.md says.
 inline std::map<std::string, std::string> ScanAll(TestClient* client, std::string start = "",
-                                                  const std::string& end = "",
-                                                  uint32_t limit = 0) {
+                                                  const std::string& end = "", uint32_t limit = 0) {
   std::map<std::string, std::string> all;
   for (int pages = 0; pages < 100000; ++pages) {
     ScanResult page = ScanOf(Call(client, ScanRequest(start, end, limit)));
@@ -167,9 +166,7 @@ class CairndTest : public testing::Test {
 
   uint16_t port() const { return server_->port(); }
 
-  void Connect(TestClient* client) {
-    ASSERT_TRUE(client->Connect(port())) << client->error();
-  }
+  void Connect(TestClient* client) { ASSERT_TRUE(client->Connect(port())) << client->error(); }
 
   void TearDown() override {
     if (server_ == nullptr) return;

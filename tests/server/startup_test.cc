@@ -3,11 +3,10 @@
 // the JSON log format.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -83,11 +82,8 @@ TEST_F(StartupTest, LockIsReleasedWhenTheHolderIsKilled) {
 
 TEST(StartupFailureTest, BadFlagsExitWithCodeOne) {
   const std::vector<std::vector<std::string>> bad = {
-      {"--fsync", "sometimes"},
-      {"--log-format", "xml"},
-      {"--log-level", "loud"},
-      {"--shards", "many"},
-      {"--no-such-flag", "1"},
+      {"--fsync", "sometimes"}, {"--log-format", "xml"}, {"--log-level", "loud"},
+      {"--shards", "many"},     {"--no-such-flag", "1"},
   };
   for (const auto& flags : bad) {
     SCOPED_TRACE(testing::PrintToString(flags));

@@ -196,9 +196,9 @@ bool TestClient::WaitForClose(std::chrono::milliseconds timeout, std::string* re
   if (received != nullptr) {
     received->append(got);
   } else if (!got.empty() || frame_bytes > 0) {
-    error_ = "received unexpected bytes before the close: " + protocol::QuoteText(got) +
-             (frame_bytes > 0 ? " (+" + std::to_string(frame_bytes) + " buffered frame bytes)"
-                              : "");
+    error_ =
+        "received unexpected bytes before the close: " + protocol::QuoteText(got) +
+        (frame_bytes > 0 ? " (+" + std::to_string(frame_bytes) + " buffered frame bytes)" : "");
     return false;
   }
   if (!closed) {

@@ -3,9 +3,8 @@
 // QUIT, and the cross-protocol lines that close the connection at once.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -263,7 +262,8 @@ TEST(TextModeLimitsTest, KeyOverTheLimitIsTooLargeAndKeepsTheConnection) {
   ASSERT_TRUE(server.Start());
   TestClient client;
   ASSERT_TRUE(client.Connect(server.port())) << client.error();
-  ASSERT_TRUE(client.SendRaw("PUT 123456789 v\nPUT k 12345678901234567\nPUT 12345678 1234567890123456\n"));
+  ASSERT_TRUE(
+      client.SendRaw("PUT 123456789 v\nPUT k 12345678901234567\nPUT 12345678 1234567890123456\n"));
   std::optional<std::string> first = client.ReadLine();
   std::optional<std::string> second = client.ReadLine();
   ASSERT_TRUE(first && second) << client.error();
