@@ -46,18 +46,6 @@ ExitStatus FromWaitStatus(int status) {
 
 }  // namespace
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "cairnd-test-XXXXXX").string();
-  path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-  EXPECT_FALSE(path_.empty()) << "mkdtemp: " << std::strerror(errno);
-}
-
-TempDir::~TempDir() {
-  if (path_.empty()) return;
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 std::string ExitStatus::ToString() const {
   if (exited) return "exited with code " + std::to_string(code);
   return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";

@@ -8,10 +8,12 @@
 #include "model.h"
 #include "storage/db.h"
 #include "storage/fault_env.h"
-#include "temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 namespace cairn::storage {
 namespace {
+
+using test::TempDir;
 
 using Code = MutationResult::Code;
 

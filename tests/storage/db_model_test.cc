@@ -8,10 +8,12 @@
 #include "db_test_util.h"
 #include "model.h"
 #include "storage/fault_env.h"
-#include "temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 namespace cairn::storage {
 namespace {
+
+using test::TempDir;
 
 Mutation RandomMutation(std::mt19937_64& rng, const ModelState& state) {
   auto key = [&] { return "k" + std::to_string(rng() % 40); };

@@ -7,10 +7,12 @@
 
 #include "db_test_util.h"
 #include "storage/log_format.h"
-#include "temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 namespace cairn::storage {
 namespace {
+
+using test::TempDir;
 
 using Code = MutationResult::Code;
 

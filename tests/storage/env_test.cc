@@ -18,10 +18,12 @@
 #include <vector>
 
 #include "storage/status.h"
-#include "temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 namespace cairn::storage {
 namespace {
+
+using test::TempDir;
 
 class PosixEnvTest : public testing::Test {
  protected:

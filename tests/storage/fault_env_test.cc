@@ -15,10 +15,12 @@
 
 #include "storage/env.h"
 #include "storage/status.h"
-#include "temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 namespace cairn::storage {
 namespace {
+
+using test::TempDir;
 
 constexpr char kMissing[] = "<missing>";
 

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "storage/env.h"
-#include "temp_dir.h"
+#include "tests/common/temp_dir.h"
 
 namespace cairn::storage {
 namespace {
+
+using test::TempDir;
 
 std::vector<SnapshotEntry> SomeEntries() {
   return {{"", "empty key", 3},

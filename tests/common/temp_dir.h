@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-namespace cairn::storage {
+namespace cairn::test {
 
 class TempDir {
  public:
@@ -35,4 +35,4 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace cairn::storage
+}  // namespace cairn::test
