@@ -1,0 +1,24 @@
+// cairn-cli's interactive mode. With a terminal on stdin, lines are read
+// through libedit (emacs key bindings, ~/.editrc honoured) and kept in a
+// history that is saved to ~/.cairn_history after every command, so a crash
+// loses nothing; a line whose command is AUTH is never added, so tokens do
+// not reach the disk. Without a terminal, lines are read plainly: no prompt,
+// no editing, no history.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "client/cli/session.h"
+
+namespace cairn::cli {
+
+// Runs lines until QUIT, EXIT or end of input. Returns the exit code of the
+// last command (kExitOk when none ran).
+int RunInteractive(Session* session, const std::string& prompt);
+
+// True when the line's first token is AUTH (any case), quoted or not, even
+// if the rest of the line would not parse.
+bool IsAuthLine(std::string_view line);
+
+}  // namespace cairn::cli

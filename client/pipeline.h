@@ -1,0 +1,89 @@
+// Pipeline: many requests on one Client's connection without waiting for
+// each answer, for bulk loads and benchmarks. The answers come back in the
+// order the requests were added and go to a callback as they arrive.
+//
+// Requests are encoded into one buffer, written in large writes whenever
+// kFlushBytes are queued, and at Flush() and Finish(). Answers are decoded
+// incrementally as their bytes arrive, also while a write is blocked, so the
+// socket buffers of either side cannot fill up and deadlock, and memory
+// stays near kFlushBytes plus whatever the callback keeps.
+//
+// Usage:
+//   std::vector<cairn::protocol::Response> answers;
+//   cairn::Pipeline pipeline(&client, [&answers](cairn::protocol::Response answer) {
+//     answers.push_back(std::move(answer));
+//   });
+//   for (...) pipeline.Add(cairn::PutRequest(key, value));   // requests.h
+//   cairn::Status status = pipeline.Finish();
+//   // answers[i] answers the i-th request; read it with reply.h, e.g.
+//   // cairn::ReadVersionReply(answers[i]).
+//
+// Failure. A request over ClientOptions::max_frame_bytes is refused by its
+// Add() (kTooLarge, not queued, not counted) and the pipeline goes on. A
+// connection error ends the round: the Add() that met it and every later
+// Add() return it, and so does Finish(). The first answered() requests got
+// their answers; the others may or may not have been executed (client.h on
+// retry safety). After Finish() the pipeline starts a new round on the next
+// Add(), on a new connection if the old one failed.
+//
+// REQUIRES: from the first Add() to the end of Finish() the Client makes no
+// other call. Destroying a pipeline with requests in flight closes the
+// Client's connection (their answers are lost). The callback runs inside
+// Add(), Flush() and Finish(), possibly for the request being added; it must
+// not use the Client. Thread safety is the Client's: one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+#include "client/client.h"
+#include "client/status.h"
+#include "protocol/request.h"
+#include "protocol/response.h"
+
+namespace cairn {
+
+class Connection;
+
+class Pipeline {
+ public:
+  // Bytes of encoded requests that trigger a write.
+  static constexpr size_t kFlushBytes = 256 * 1024;
+
+  using AnswerHandler = std::function<void(protocol::Response)>;
+
+  // REQUIRES: *client outlives the pipeline.
+  Pipeline(Client* client, AnswerHandler on_answer);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Queues request (connecting first if needed), writing the queue when it
+  // holds kFlushBytes. REQUIRES: request is valid for its opcode.
+  Status Add(const protocol::Request& request);
+  // Writes what is queued without waiting for the answers (those that have
+  // arrived meanwhile are delivered): for a producer about to block, so the
+  // requests already added do not wait in the buffer.
+  Status Flush();
+  // Writes what is queued and waits for every answer.
+  Status Finish();
+
+  // Requests queued, and answers delivered, since construction.
+  size_t sent() const { return sent_; }
+  size_t answered() const { return answered_; }
+
+ private:
+  Status Exchange(bool wait_for_answers);
+  // Ends the round with status: drops the connection, refuses later Add()s.
+  Status Fail(Status status);
+
+  Client* const client_;
+  const AnswerHandler on_answer_;
+  const AnswerHandler count_and_deliver_;  // counts, then calls on_answer_
+  Connection* connection_ = nullptr;       // the client's, during a round
+  Status failure_;
+  size_t sent_ = 0;
+  size_t answered_ = 0;
+};
+
+}  // namespace cairn
