@@ -439,6 +439,33 @@ TEST_F(DbTest, CheckReportsWithoutChangingAnything) {
   EXPECT_EQ(std::filesystem::file_size(segment), size);
 }
 
+TEST_F(DbTest, SnapshotNewerThanTheLogOpensAndVersionsContinue) {
+  {
+    auto db = Open();
+    for (int i = 0; i < 10; ++i) PutOk(db.get(), "k" + std::to_string(i), "v");
+    uint64_t covered = 0;
+    ASSERT_TRUE(db->Snapshot(&covered).ok());
+  }
+  // The log no longer reaches the snapshots' version at all.
+  for (const std::string& segment : Files(".wal")) std::filesystem::remove(segment);
+  {
+    auto db = Open();
+    EXPECT_EQ(db->Stats().keys, 10u);
+    EXPECT_EQ(PutOk(db.get(), "next", "v"), 11u) << "versions never repeat";
+  }
+  auto db = Open();
+  EXPECT_EQ(db->Get("next")->version, 11u);
+}
+
+TEST_F(DbTest, EmptyExistingDataDirectoryOpensEmpty) {
+  const std::string empty = dir_.file("empty");
+  std::filesystem::create_directory(empty);
+  auto db = OpenOrDie(options_, empty);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->Stats().keys, 0u);
+  EXPECT_EQ(PutOk(db.get(), "k", "v"), 1u);
+}
+
 TEST_F(DbTest, DataDirectoryThatIsAFileIsRefused) {
   const std::string path = dir_.file("plain-file");
   std::ofstream(path) << "x";
