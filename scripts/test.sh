@@ -14,6 +14,9 @@ run_suite() {
   scripts/build.sh "$dir" "$@"
   echo "== test $dir"
   ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 600
+  echo "== what the crash, fault and attack tests tried ($dir)"
+  grep -hE '^(power cut|model test|kill loop|fsync discipline|full disk|hostile clients):' \
+    "$dir/Testing/Temporary/LastTest.log" | sed 's/^/  /' || true
 }
 
 run_suite build

@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 PUTS = 40
-LINE = re.compile(r'^(\d+) (\d+):(\d+):(\d+\.\d+) (.*)$')
+LINE = re.compile(r'^(\d+)\s+(\d+):(\d+):(\d+\.\d+) (.*)$')
 DURATION = re.compile(r'<(\d+\.\d+)>$')
 
 
