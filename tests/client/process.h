@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/temp_dir.h"
+
 namespace cairn::client_test {
 
 // The environment of this process with overrides applied (a nullopt value
@@ -48,20 +50,7 @@ RunOutput RunProcess(const std::vector<std::string>& argv, const std::vector<std
                      const std::string& stdin_bytes = "",
                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
-// A fresh directory under the system temp dir, removed with its contents.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using test::TempDir;
 
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& contents);
