@@ -219,15 +219,15 @@ def main():
     base_rss = rss_kib(proc.pid)
     # Each attack with the memory it may add (KiB) over the starting RSS:
     # an idle connection may cost a few KiB, not a read buffer; a client that
-    # never reads may hold its pending cap (1 MiB here) of answers, twice over
-    # for allocator slack.
+    # never reads may hold its pending cap (1 MiB here) of answers waiting and
+    # as much again being written, doubled for allocator slack.
     steps = [('random bytes on 200 connections', lambda: random_bytes(port, rng), 32 << 10),
              ('frame lengths near the limit and 4 GiB',
               lambda: lengths_near_limits(port, failures), 32 << 10),
              ('50 slow-loris senders', lambda: slow_loris(port, failures), 32 << 10),
              ('%d idle connections' % IDLE, lambda: idle_connections(port, failures), IDLE * 8),
              ('20 clients that never read', lambda: never_read(port, proc.pid, failures),
-              20 * 2 * 1024 + (32 << 10)),
+              20 * 4 * 1024 + (32 << 10)),
              ('connection flood past the limit', lambda: connection_flood(port, failures),
               MAX_CONNECTIONS * 8),
              ('HTTP and cross-protocol lines', lambda: cross_protocol(port, failures), 32 << 10)]

@@ -33,6 +33,11 @@ TEST(DbConcurrencyTest, ReadsScansAndSnapshotsBesideTheWriter) {
     // value from garbage.
     auto writer = std::thread([&] {
       for (int g = 0; g < kGroups; ++g) {
+        if (g == kGroups / 2) {
+          // Make sure the other threads really ran beside the writer, however
+          // the scheduler ordered them.
+          while (snapshots.load() == 0 || scans.load() == 0) std::this_thread::yield();
+        }
         std::vector<Mutation> group;
         for (int i = 0; i < 4; ++i) {
           const int k = (g * 7 + i) % kKeys;
