@@ -73,10 +73,14 @@ def start_cairnd(cairnd, data, port_file, log, flags=(), command_prefix=()):
     listens. command_prefix runs it under another program (e.g. strace)."""
     if os.path.exists(port_file):
         os.remove(port_file)
+    env = dict(os.environ)
+    if command_prefix:
+        # LeakSanitizer stops threads with ptrace, which a tracer already holds.
+        env['ASAN_OPTIONS'] = (env.get('ASAN_OPTIONS', '') + ':detect_leaks=0').lstrip(':')
     proc = subprocess.Popen(
         list(command_prefix) + [cairnd, '--data-dir', data, '--port', '0', '--port-file',
                                 port_file] + list(flags),
-        stdout=log, stderr=subprocess.STDOUT)
+        stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.time() + 30
     while not os.path.exists(port_file):
         if proc.poll() is not None or time.time() > deadline:
