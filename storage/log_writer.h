@@ -57,6 +57,10 @@ class LogWriter {
   uint64_t total_bytes() const;
 
  private:
+  // fdatasync of the active segment unless nothing was appended since the
+  // last successful one. REQUIRES: mu_ held.
+  Status SyncLocked();
+
   Env* const env_;
   const std::string dir_;
   const uint64_t segment_bytes_;
@@ -64,6 +68,9 @@ class LogWriter {
   std::vector<SegmentInfo> closed_;
   uint64_t active_number_;
   uint64_t last_version_;
+  // Bytes of the active segment known durable. Starts at 0: what recovery
+  // found may still sit unsynced in the page cache (fsync=never, then kill).
+  uint64_t synced_size_ = 0;
   std::unique_ptr<WritableFile> active_;
 };
 
