@@ -12,7 +12,7 @@ COPY scripts/install-deps.sh /src/scripts/install-deps.sh
 RUN /src/scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN scripts/build.sh /build -DCMAKE_BUILD_TYPE=Release -DCAIRN_BUILD_TESTS=OFF \
+RUN scripts/build.sh /build -DCMAKE_BUILD_TYPE=Release -DCAIRN_BUILD_TESTS=OFF -DCAIRN_BUILD_BENCH=OFF \
  && install -D -m 0755 -s /build/server/cairnd /out/cairnd \
  && cli=$(find /build -type f -name cairn-cli -perm -u+x | head -n 1) \
  && { [ -n "$cli" ] || { echo "cairn-cli was not built" >&2; exit 1; }; } \
