@@ -163,6 +163,7 @@ std::string Service::StatsJson() const {
   j["log_bytes_since_snapshot"] = db.log_bytes_since_snapshot;
   j["key_bytes"] = db.key_bytes;
   j["value_bytes"] = db.value_bytes;
+  j["index_bytes"] = db.index_bytes;
   j["connections_total"] = counters_.connections_total.load();
   j["connections_rejected"] = counters_.connections_rejected.load();
   j["requests"] = counters_.requests.load();

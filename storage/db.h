@@ -70,6 +70,7 @@ struct DbStats {
   uint64_t log_bytes_since_snapshot = 0;
   uint64_t key_bytes = 0;
   uint64_t value_bytes = 0;
+  uint64_t index_bytes = 0;  // heap the index holds (keys and values included)
   bool read_only = false;
 };
 

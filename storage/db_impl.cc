@@ -320,6 +320,7 @@ DbStats DBImpl::Stats() const {
     stats.keys += shard->size();
     stats.key_bytes += shard->key_bytes();
     stats.value_bytes += shard->value_bytes();
+    stats.index_bytes += shard->memory_bytes();
   }
   stats.last_version = last_version_.load();
   stats.snapshot_version = snapshot_version_.load();

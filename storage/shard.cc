@@ -6,53 +6,50 @@ namespace cairn::storage {
 
 std::optional<IndexEntry> Shard::Get(std::string_view key) const {
   std::shared_lock lock(mu_);
-  auto it = map_.find(key);
-  if (it == map_.end()) return std::nullopt;
-  return it->second;
+  const IndexRecord* record = index_.Find(key);
+  if (record == nullptr) return std::nullopt;
+  return IndexEntry{std::string(record->value()), record->version()};
 }
 
 uint64_t Shard::VersionOf(std::string_view key) const {
   std::shared_lock lock(mu_);
-  auto it = map_.find(key);
-  return it == map_.end() ? 0 : it->second.version;
+  const IndexRecord* record = index_.Find(key);
+  return record == nullptr ? 0 : record->version();
 }
 
 void Shard::Put(std::string_view key, std::string_view value, uint64_t version) {
   std::unique_lock lock(mu_);
-  auto it = map_.lower_bound(key);
-  if (it != map_.end() && it->first == key) {
-    value_bytes_ -= it->second.value.size();
-    it->second.value.assign(value);
-    it->second.version = version;
-  } else {
-    map_.emplace_hint(it, std::string(key), IndexEntry{std::string(value), version});
+  const int64_t replaced = index_.Put(key, value, version);
+  if (replaced < 0) {
     key_bytes_ += key.size();
+  } else {
+    value_bytes_ -= static_cast<uint64_t>(replaced);
   }
   value_bytes_ += value.size();
 }
 
 void Shard::Delete(std::string_view key) {
   std::unique_lock lock(mu_);
-  auto it = map_.find(key);
-  if (it == map_.end()) return;
-  key_bytes_ -= it->first.size();
-  value_bytes_ -= it->second.value.size();
-  map_.erase(it);
+  const int64_t erased = index_.Erase(key);
+  if (erased < 0) return;
+  key_bytes_ -= key.size();
+  value_bytes_ -= static_cast<uint64_t>(erased);
 }
 
 void Shard::Scan(std::string_view start, std::string_view end, size_t limit,
                  std::vector<std::pair<std::string, IndexEntry>>* out) const {
   std::shared_lock lock(mu_);
-  for (auto it = map_.lower_bound(start);
-       it != map_.end() && limit > 0 && (end.empty() || std::string_view(it->first) < end);
-       ++it, --limit) {
-    out->emplace_back(it->first, it->second);
-  }
+  index_.VisitFrom(start, [&](const IndexRecord& r) {
+    if (limit == 0 || (!end.empty() && r.key() >= end)) return false;
+    out->emplace_back(std::string(r.key()), IndexEntry{std::string(r.value()), r.version()});
+    --limit;
+    return true;
+  });
 }
 
 uint64_t Shard::size() const {
   std::shared_lock lock(mu_);
-  return map_.size();
+  return index_.size();
 }
 
 uint64_t Shard::key_bytes() const {
@@ -63,6 +60,11 @@ uint64_t Shard::key_bytes() const {
 uint64_t Shard::value_bytes() const {
   std::shared_lock lock(mu_);
   return value_bytes_;
+}
+
+uint64_t Shard::memory_bytes() const {
+  std::shared_lock lock(mu_);
+  return index_.memory_bytes();
 }
 
 }  // namespace cairn::storage

@@ -1,18 +1,18 @@
-// Shard: one partition of the in-memory index, ordered by unsigned bytewise
-// key order (std::string's comparison), so range and prefix scans visit only
-// what they return. Each entry keeps its value and the version that wrote it.
+// Shard: one partition of the in-memory index (an OrderedIndex), ordered by
+// unsigned bytewise key order, so range and prefix scans visit only what they
+// return. Each entry keeps its value and the version that wrote it.
 // Thread-safe: readers share the lock, the writer takes it exclusively for
 // one key at a time.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "storage/ordered_index.h"
 #include "storage/snapshot.h"
 
 namespace cairn::storage {
@@ -43,18 +43,23 @@ class Shard {
     std::shared_lock lock(mu_);
     before_unlock();
     std::vector<SnapshotEntry> entries;
-    entries.reserve(map_.size());
-    for (const auto& [key, entry] : map_) entries.push_back({key, entry.value, entry.version});
+    entries.reserve(index_.size());
+    index_.VisitFrom({}, [&](const IndexRecord& r) {
+      entries.push_back({std::string(r.key()), std::string(r.value()), r.version()});
+      return true;
+    });
     return entries;
   }
 
   uint64_t size() const;
   uint64_t key_bytes() const;
   uint64_t value_bytes() const;
+  // Heap bytes of the index (OrderedIndex::memory_bytes).
+  uint64_t memory_bytes() const;
 
  private:
   mutable std::shared_mutex mu_;
-  std::map<std::string, IndexEntry, std::less<>> map_;
+  OrderedIndex index_;
   uint64_t key_bytes_ = 0;
   uint64_t value_bytes_ = 0;
 };
