@@ -17,6 +17,7 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # leave no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from compare import dataset, procs, recovery, report, runner, setup_tree, throughput  # noqa: E402
@@ -138,6 +139,9 @@ def main():
     except procs.Error as e:
         print('compare.py: %s' % e, file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print('compare.py: interrupted; servers stopped, directories removed', file=sys.stderr)
+        return 130
     finally:
         procs.kill_all()
     facts['load_average_at_end'] = report.load_average()

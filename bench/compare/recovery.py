@@ -36,7 +36,7 @@ def _load(bench, server, path):
     errors = re.search(r'errors: (\d+)', out)
     if not errors or errors.group(1) != '0':
         raise procs.Error('%s reported errors:\n%s' % (' '.join(argv), out[-2000:]))
-    bench.remember_command('4', '%s bulk load' % server.name,
+    bench.remember_command('4', '%s bulk load' % os.path.basename(argv[0]),
                            argv + ['<', os.path.basename(path)], server.port)
     return seconds
 
@@ -47,7 +47,7 @@ def _restart(bench, server, label, then=None):
     with bench.running(server) as seconds:
         _check_keys(server, bench.params['keys'], 'after restart ' + label)
         rss = server.rss()
-        bench.remember_command('4', '%s restart %s' % (server.name, label), server.command(),
+        bench.remember_command('4', '%s restart (%s)' % (server.name, label), server.command(),
                                server.port, server.data_dir)
         if then:
             then(server)
@@ -80,10 +80,10 @@ def _cairn_round(bench, run_dir, load_path):
     server = bench.server('cairn', run_dir, CAIRN_LOAD, 'load.log')
     out = {}
     with bench.running(server) as out['start_empty_seconds']:
-        out['rss_empty'] = server.rss()
+        out['rss_empty'], out['index_bytes_empty'] = server.rss(), server.used_memory()
         out['load_seconds'] = _load(bench, server, load_path)
         _check_keys(server, n, 'after the load')
-        out['rss_loaded'] = server.rss()
+        out['rss_loaded'], out['index_bytes_loaded'] = server.rss(), server.used_memory()
         bench.remember_command('4', 'cairnd load', server.command(), server.port,
                                server.data_dir)
     if server.snapshot_files():

@@ -75,7 +75,7 @@ def _median(values):
     return statistics.median(values) if values else None
 
 
-FORMATS = {'ops/s': '{:,.0f}', 'ms': '{:.3f}', 's': '{:.2f}', 'B/key': '{:.1f}', '%': '{:.0f}%'}
+FORMATS = {'ops/s': '{:,.0f}', 'ms': '{:.3f}', 's': '{:.2f}', 'B/key': '{:.1f}', '%': '{:.1f}%'}
 
 
 class Row:
@@ -105,6 +105,13 @@ def _result(test, field):
     return pick
 
 
+def _hit_rate(e):
+    r = next(r for r in e['results'] if r['test'] == 'get')
+    if r.get('hits') is None or r.get('misses') is None or r['hits'] + r['misses'] == 0:
+        return None
+    return 100 * r['hits'] / (r['hits'] + r['misses'])
+
+
 def throughput_rows(raw, workload, title, tests, targets):
     """targets: test -> (target text, met(redis, cairn)) for ops/s."""
     rows = []
@@ -117,6 +124,10 @@ def throughput_rows(raw, workload, title, tests, targets):
             text, met = targets.get(test, ('', None))
             ok = met(ops['redis'], ops['cairn']) if met and None not in ops.values() else None
             rows.append(Row(label, test.upper(), 'ops/s', ops['redis'], ops['cairn'], text, ok))
+            if test == 'get':
+                hits = _by_server(entries, _hit_rate)
+                rows.append(Row(label, 'GET hits (counted by cairn-bench only)', '%',
+                                hits['redis'], hits['cairn'], ratio=False))
             for field, name in (('p50', 'p50'), ('p99', 'p99'), ('p999', 'p99.9')):
                 lat = _by_server(entries, _result(test, field))
                 if field == 'p999' and lat['cairn'] is None and lat['redis'] is None:
@@ -177,15 +188,17 @@ def memory_rows(raw):
     loaded = _by_server(raw, lambda e: _overhead(e, n, 'rss_loaded'))
     restarted = _by_server(raw, lambda e: _overhead(
         e, n, 'rss_after_rdb' if e['server'] == 'redis' else 'rss_after_snapshot'))
-    used = _median([_overhead(e, n, 'used_memory_loaded', 'used_memory_empty')
-                    for e in raw if e['server'] == 'redis'])
+    used = _by_server(raw, lambda e: _overhead(e, n, 'used_memory_loaded', 'used_memory_empty')
+                      if e['server'] == 'redis' else
+                      _overhead(e, n, 'index_bytes_loaded', 'index_bytes_empty'))
     target = lambda v: None if v is None else v <= 64
     return [
         Row(label, 'RSS overhead after the load', 'B/key', loaded['redis'], loaded['cairn'],
             'Cairn <= 64', target(loaded['cairn'])),
         Row(label, 'RSS overhead after restart (RDB / snapshots)', 'B/key', restarted['redis'],
             restarted['cairn'], 'Cairn <= 64', target(restarted['cairn'])),
-        Row(label, 'used_memory overhead (Redis only)', 'B/key', used, None, ratio=False),
+        Row(label, 'heap overhead: Redis used_memory, Cairn STATS index_bytes', 'B/key',
+            used['redis'], used['cairn']),
     ]
 
 
@@ -200,7 +213,9 @@ def markdown(facts, params, rows, commands, notes, settings):
     for row in rows:
         out.append('| ' + ' | '.join(row.cells()) + ' |')
     out += ['', 'Medians over the rounds. Latencies are per request as each load generator '
-            'measures them; redis-benchmark --csv prints no p99.9 (n/a).', '']
+            'measures them; redis-benchmark --csv prints no p99.9 (n/a). GETs read random keys '
+            'of the same -r keyspace right after the PUT test, on both servers alike; where '
+            'few keys exist, most GETs miss.', '']
     out += ['### Settings', ''] + ['- %s' % s for s in settings]
     out += ['', '### Commands ($PORT, $DIR: a free port and a new directory per run)', '']
     for workload in sorted(commands):

@@ -178,8 +178,15 @@ class Cairn(Server):
             raise procs.Error('cairnd answered %r to %s' % (answer, line))
         return rest
 
+    def stats(self):
+        return json.loads(self.call('STATS'))
+
     def keys(self):
-        return json.loads(self.call('STATS'))['keys']
+        return self.stats()['keys']
+
+    def used_memory(self):
+        """The heap the index holds, keys and values included (STATS)."""
+        return self.stats()['index_bytes']
 
     def snapshot(self):
         return int(self.call('SNAPSHOT'))

@@ -17,9 +17,9 @@ def _one_run(bench, workload, kind, server_args, tests, c, n, pipeline, label):
                                         p['value_size'], p['keyspace'], pipeline, bench.threads,
                                         timeout=600 + n / 20)
             keys = server.keys()
-        bench.remember_command(workload, '%s %s' % (kind, label), server.command(), server.port,
+        bench.remember_command(workload, server.name, server.command(), server.port,
                                server.data_dir)
-        bench.remember_command(workload, '%s %s load' % (kind, label), argv, server.port)
+        bench.remember_command(workload, '%s %s' % (gen, label), argv, server.port)
     for r in results:
         if r.get('errors'):
             bench.note('workload %s %s %s -P %d: %s errors in %d requests' % (
