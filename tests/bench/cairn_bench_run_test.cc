@@ -1,0 +1,225 @@
+// The real cairn-bench, run as a process against a real cairnd over
+// loopback: what --json reports must match what the server saw, failures
+// must give the documented exit codes. No assertion on speed.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/client.h"
+#include "tests/client/process.h"
+#include "tests/server/cairnd_process.h"
+
+namespace cairn::bench {
+namespace {
+
+using client_test::EnvironmentWith;
+using client_test::RunOutput;
+using client_test::RunProcess;
+
+class CairnBenchTest : public testing::Test {
+ protected:
+  void StartServer(std::vector<std::string> flags = {"--fsync", "never"}) {
+    server_ = std::make_unique<server_test::CairndProcess>(dir_.path(), std::move(flags));
+    ASSERT_TRUE(server_->Start());
+  }
+
+  // Runs cairn-bench against the server with these flags.
+  RunOutput Bench(std::vector<std::string> args,
+                  const std::map<std::string, std::optional<std::string>>& env = {
+                      {"CAIRN_AUTH_TOKEN", std::nullopt}}) {
+    args.insert(args.begin(), {CAIRN_BENCH_PATH, "-p", std::to_string(server_->port())});
+    return RunProcess(args, EnvironmentWith(env));
+  }
+
+  // The --json object cairn-bench printed; a test failure when stdout is not
+  // exactly one JSON object.
+  static nlohmann::json ParseJson(const RunOutput& run) {
+    nlohmann::json parsed = nlohmann::json::parse(run.out, nullptr, /*allow_exceptions=*/false);
+    EXPECT_TRUE(parsed.is_object()) << "stdout: " << run.out << "\nstderr: " << run.err;
+    return parsed;
+  }
+
+  uint64_t ServerKeys() {
+    ClientOptions options;
+    options.port = server_->port();
+    options.auth_token = token_;
+    Client client(options);
+    Result<nlohmann::json> stats = client.Stats();
+    EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+    return stats.ok() ? stats.value().at("keys").get<uint64_t>() : 0;
+  }
+
+  void TearDown() override {
+    if (HasFailure() && server_) std::cerr << "--- cairnd log ---\n" << server_->LogTail() << "\n";
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<server_test::CairndProcess> server_;
+  std::string token_;
+};
+
+// A port nothing listens on: bound, then released.
+uint16_t UnusedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+TEST_F(CairnBenchTest, PutThenGetJsonMatchesTheServer) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  RunOutput run = Bench(
+      {"--json", "-t", "put,get", "-r", "1000", "-n", "2000", "-c", "4", "-P", "8", "-d", "10"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  nlohmann::json report = ParseJson(run);
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(report["tool"], "cairn-bench");
+  EXPECT_EQ(report["port"], server_->port());
+  EXPECT_EQ(report["connections"], 4);
+  EXPECT_EQ(report["requests"], 2000);
+  EXPECT_EQ(report["value_size"], 10);
+  EXPECT_EQ(report["keyspace"], 1000);
+  EXPECT_EQ(report["pipeline"], 8);
+  EXPECT_EQ(report["threads"], 1);
+  ASSERT_EQ(report["results"].size(), 2u);
+
+  const nlohmann::json& put = report["results"][0];
+  EXPECT_EQ(put["test"], "put");
+  EXPECT_EQ(put["requests"], 2000);
+  EXPECT_EQ(put["errors"], 0);
+  EXPECT_GT(put["seconds"].get<double>(), 0.0);
+  EXPECT_GT(put["ops_per_sec"].get<double>(), 0.0);
+  const nlohmann::json& latency = put["latency_ms"];
+  for (const char* name : {"min", "p50", "p99", "p999", "max", "mean"}) {
+    ASSERT_TRUE(latency.contains(name)) << name;
+    EXPECT_GT(latency[name].get<double>(), 0.0) << name;
+  }
+  EXPECT_LE(latency["min"].get<double>(), latency["p50"].get<double>());
+  EXPECT_LE(latency["p50"].get<double>(), latency["p99"].get<double>());
+  EXPECT_LE(latency["p99"].get<double>(), latency["p999"].get<double>());
+  EXPECT_LE(latency["p999"].get<double>(), latency["max"].get<double>());
+
+  const nlohmann::json& get = report["results"][1];
+  EXPECT_EQ(get["test"], "get");
+  EXPECT_EQ(get["requests"], 2000);
+  EXPECT_EQ(get["errors"], 0);
+  EXPECT_GT(get["hits"].get<uint64_t>(), 0u);
+  EXPECT_EQ(get["hits"].get<uint64_t>() + get["misses"].get<uint64_t>(), 2000u);
+
+  const uint64_t keys = ServerKeys();
+  EXPECT_GT(keys, 0u);
+  EXPECT_LE(keys, 1000u);
+}
+
+TEST_F(CairnBenchTest, EveryTestOnSeveralThreads) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  RunOutput run = Bench({"--json", "-t", "ping,set,get,incr,mixed,del", "-r", "100", "-n", "3000",
+                         "-c", "6", "-P", "4", "--threads", "3", "--ratio", "3:1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  nlohmann::json report = ParseJson(run);
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(report["threads"], 3);
+  std::vector<std::string> names;
+  for (const nlohmann::json& result : report["results"]) {
+    names.push_back(result["test"]);
+    EXPECT_EQ(result["requests"], 3000) << result["test"];
+    EXPECT_EQ(result["errors"], 0) << result["test"];
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"ping", "put", "get", "incr", "mixed", "delete"}));
+  // Deleting from a keyspace of 100 with 3000 requests deletes some keys.
+  EXPECT_GT(report["results"][5]["hits"].get<uint64_t>(), 0u);
+}
+
+TEST_F(CairnBenchTest, WithoutKeyspaceEveryRequestUsesOneKey) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  RunOutput run = Bench({"--json", "-t", "put,get", "-n", "500", "-c", "2"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  nlohmann::json report = ParseJson(run);
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(report["keyspace"], 0);
+  EXPECT_EQ(report["results"][1]["hits"], 500);
+  EXPECT_EQ(ServerKeys(), 1u);
+}
+
+TEST_F(CairnBenchTest, ErrorAnswersAreCountedNotFatal) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--fsync", "never", "--max-value-bytes", "8"}));
+  // Values of 9 bytes are TOO_LARGE: every PUT is an error answer.
+  RunOutput run = Bench({"--json", "-t", "put", "-n", "300", "-c", "3", "-P", "5", "-d", "9"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  nlohmann::json report = ParseJson(run);
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(report["results"][0]["requests"], 300);
+  EXPECT_EQ(report["results"][0]["errors"], 300);
+  EXPECT_NE(run.err.find("TOO_LARGE"), std::string::npos) << run.err;
+
+  RunOutput failing = Bench({"-q", "-t", "put", "-n", "30", "-d", "9", "--fail-on-error"});
+  EXPECT_EQ(failing.exit_code, 1) << failing.err;
+}
+
+TEST_F(CairnBenchTest, AuthenticatesWithTheToken) {
+  token_ = "bench-secret";
+  const std::string token_file = dir_.file("token");
+  client_test::WriteFile(token_file, token_ + "\n");
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--fsync", "never", "--auth-token-file", token_file}));
+
+  RunOutput with_flag = Bench({"-q", "-t", "put", "-n", "200", "-c", "2", "-a", token_});
+  EXPECT_EQ(with_flag.exit_code, 0) << with_flag.err;
+  EXPECT_NE(with_flag.out.find("PUT: "), std::string::npos) << with_flag.out;
+
+  RunOutput from_env =
+      Bench({"-q", "-t", "get", "-n", "200", "-c", "2"}, {{"CAIRN_AUTH_TOKEN", token_}});
+  EXPECT_EQ(from_env.exit_code, 0) << from_env.err;
+
+  RunOutput wrong = Bench({"-q", "-t", "put", "-n", "200", "-c", "2", "-a", "wrong"});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("UNAUTHORIZED"), std::string::npos) << wrong.err;
+  EXPECT_EQ(wrong.out, "");
+}
+
+TEST_F(CairnBenchTest, TextModePrintsTheSummaryBlock) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  RunOutput run = Bench({"-t", "get", "-r", "10", "-n", "100", "-c", "2", "-P", "2"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* expected :
+       {"====== GET ======", "100 requests completed in", "2 parallel clients", "pipeline: 2",
+        "throughput summary:", "p99.9", "hits: 0, misses: 100"}) {
+    EXPECT_NE(run.out.find(expected), std::string::npos) << expected << " in\n" << run.out;
+  }
+  // Not a terminal: no progress line.
+  EXPECT_EQ(run.err.find("rps="), std::string::npos) << run.err;
+}
+
+TEST(CairnBenchFailureTest, UnreachableServerExitsOneWithAMessage) {
+  const std::string port = std::to_string(UnusedPort());
+  RunOutput run = RunProcess({CAIRN_BENCH_PATH, "-p", port, "--json", "-t", "put", "-n", "10"},
+                             EnvironmentWith({}));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("cannot connect to 127.0.0.1:" + port), std::string::npos) << run.err;
+  EXPECT_EQ(run.out, "");
+}
+
+TEST(CairnBenchFailureTest, BadFlagExitsTwo) {
+  RunOutput unknown = RunProcess({CAIRN_BENCH_PATH, "--no-such-flag"}, EnvironmentWith({}));
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--no-such-flag"), std::string::npos) << unknown.err;
+
+  RunOutput bad_test = RunProcess({CAIRN_BENCH_PATH, "-t", "lrange"}, EnvironmentWith({}));
+  EXPECT_EQ(bad_test.exit_code, 2);
+  EXPECT_NE(bad_test.err.find("lrange"), std::string::npos) << bad_test.err;
+}
+
+}  // namespace
+}  // namespace cairn::bench
