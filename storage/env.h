@@ -45,6 +45,13 @@ class SequentialFile {
   virtual Status Read(size_t n, std::string* scratch, std::string_view* result) = 0;
 };
 
+// The whole of a file, read-only, valid while this object lives.
+class FileContents {
+ public:
+  virtual ~FileContents() = default;
+  virtual std::string_view data() const = 0;
+};
+
 // Held while a process owns a data directory; destroying it releases the lock.
 class FileLock {
  public:
@@ -84,6 +91,13 @@ class Env {
   // Takes an exclusive advisory lock on fname (created if absent). Fails with
   // kBusy, naming the file, when another process holds it.
   virtual Status LockFile(const std::string& fname, std::unique_ptr<FileLock>* lock) = 0;
+
+  // Reads the whole of fname, for recovery. This default copies it through
+  // NewSequentialFile; PosixEnv maps it instead, because on virtual machines
+  // the first touch of fresh heap pages is far dearer than faulting in
+  // page-cache pages. REQUIRES: nobody truncates fname while *result lives
+  // (a mapped page past the new end would fault with SIGBUS).
+  virtual Status ReadWholeFile(const std::string& fname, std::unique_ptr<FileContents>* result);
 };
 
 // Reads the whole of fname into *contents.

@@ -9,12 +9,15 @@
 // - Sync is fdatasync (file data and the size needed to read it back), SyncDir
 //   an fsync of the directory; TruncateFile uses fsync because only the size
 //   changes.
+// - ReadWholeFile maps the file read-only (MAP_PRIVATE) and hints sequential
+//   access; an empty file needs no mapping.
 // - LockFile takes flock(LOCK_EX | LOCK_NB). flock locks belong to the open
 //   file description, so a second LockFile on the same file conflicts even
 //   within one process, and closing the descriptor releases the lock.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,6 +149,22 @@ class PosixFileLock final : public FileLock {
   const int fd_;
 };
 
+class MappedFileContents final : public FileContents {
+ public:
+  MappedFileContents(void* base, size_t size) : base_(base), size_(size) {}
+  ~MappedFileContents() override {
+    if (size_ > 0) ::munmap(base_, size_);
+  }
+  MappedFileContents(const MappedFileContents&) = delete;
+  MappedFileContents& operator=(const MappedFileContents&) = delete;
+
+  std::string_view data() const override { return {static_cast<const char*>(base_), size_}; }
+
+ private:
+  void* const base_;
+  const size_t size_;
+};
+
 class PosixEnv final : public Env {
  public:
   Status NewWritableFile(const std::string& fname, std::unique_ptr<WritableFile>* result) override {
@@ -174,6 +193,31 @@ class PosixEnv final : public Env {
     const int fd = ::open(fname.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return PosixError("open " + fname, errno);
     *result = std::make_unique<PosixSequentialFile>(fname, fd);
+    return Status::OK();
+  }
+
+  Status ReadWholeFile(const std::string& fname, std::unique_ptr<FileContents>* result) override {
+    const int fd = ::open(fname.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError("open " + fname, errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return PosixError("stat " + fname, err);
+    }
+    const auto size = static_cast<size_t>(st.st_size);
+    void* base = nullptr;
+    if (size > 0) {
+      base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (base == MAP_FAILED) {
+        const int err = errno;
+        ::close(fd);
+        return PosixError("mmap " + fname, err);
+      }
+      ::madvise(base, size, MADV_SEQUENTIAL);
+    }
+    ::close(fd);  // the mapping keeps the file
+    *result = std::make_unique<MappedFileContents>(base, size);
     return Status::OK();
   }
 

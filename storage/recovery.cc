@@ -61,7 +61,7 @@ class Recovery {
   // Replays segments_[i]. *stop is set when later segments must not be read.
   Status ReplaySegment(size_t i, bool* stop);
   // Damage at offset of segments_[i] that is not a torn tail.
-  Status Damage(size_t i, uint64_t offset, const std::string& what, const std::string& contents);
+  Status Damage(size_t i, uint64_t offset, const std::string& what, std::string_view contents);
   Status MoveAside(size_t i, std::string_view prefix);
   void Apply(const LogRecord& record);
 
@@ -122,9 +122,10 @@ Status Recovery::ListDirectory() {
 Status Recovery::LoadSnapshotFile(uint32_t index, uint64_t* covered) {
   const uint32_t layout = state_->snapshot_layout;
   const std::string name = SnapshotFileName(layout, index);
-  std::string contents;
-  Status s = ReadFileToString(env_, Path(name), &contents);
+  std::unique_ptr<FileContents> mapped;
+  Status s = env_->ReadWholeFile(Path(name), &mapped);
   if (!s.ok()) return s;
+  const std::string_view contents = mapped->data();
   SnapshotInfo info;
   uint64_t max_version = 0;
   const auto shard_count = static_cast<uint32_t>(shards_.size());
@@ -302,7 +303,7 @@ Status Recovery::MoveAside(size_t i, std::string_view prefix) {
 }
 
 Status Recovery::Damage(size_t i, uint64_t offset, const std::string& what,
-                        const std::string& contents) {
+                        std::string_view contents) {
   const std::string where = Path(segments_[i].name) + " at offset " + std::to_string(offset);
   if (options_.recovery != RecoveryMode::kPointInTime || check_only_) {
     return Status::Corruption(where + ": " + what +
@@ -319,7 +320,7 @@ Status Recovery::Damage(size_t i, uint64_t offset, const std::string& what,
         "some snapshots cover versions past the kept log: their shards keep that newer state, "
         "so the result is not one point in time");
   }
-  Status s = MoveAside(i, std::string_view(contents).substr(0, offset));
+  Status s = MoveAside(i, contents.substr(0, offset));
   segments_.resize(i + 1);
   segments_[i].size = std::max<uint64_t>(offset, kSegmentHeaderSize);
   return s;
@@ -328,9 +329,10 @@ Status Recovery::Damage(size_t i, uint64_t offset, const std::string& what,
 Status Recovery::ReplaySegment(size_t i, bool* stop) {
   const SegmentFile& segment = segments_[i];
   const bool newest = i + 1 == segments_.size();
-  std::string contents;
-  Status s = ReadFileToString(env_, Path(segment.name), &contents);
+  std::unique_ptr<FileContents> mapped;
+  Status s = env_->ReadWholeFile(Path(segment.name), &mapped);
   if (!s.ok()) return s;
+  const std::string_view contents = mapped->data();
   LogReader reader(contents);
   uint64_t number = 0;
   s = reader.ReadHeader(&number);
