@@ -167,6 +167,20 @@ class MappedFileContents final : public FileContents {
 
 class PosixEnv final : public Env {
  public:
+  // Opens fname (flags | O_CLOEXEC) and reads its size.
+  static Status OpenExisting(const std::string& fname, int flags, int* fd, uint64_t* size) {
+    *fd = ::open(fname.c_str(), flags | O_CLOEXEC);
+    if (*fd < 0) return PosixError("open " + fname, errno);
+    struct stat st;
+    if (::fstat(*fd, &st) != 0) {
+      const int err = errno;
+      ::close(*fd);
+      return PosixError("stat " + fname, err);
+    }
+    *size = static_cast<uint64_t>(st.st_size);
+    return Status::OK();
+  }
+
   Status NewWritableFile(const std::string& fname, std::unique_ptr<WritableFile>* result) override {
     const int fd = ::open(fname.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError("open " + fname, errno);
@@ -176,16 +190,11 @@ class PosixEnv final : public Env {
 
   Status NewAppendableFile(const std::string& fname,
                            std::unique_ptr<WritableFile>* result) override {
-    const int fd = ::open(fname.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return PosixError("open " + fname, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      const int err = errno;
-      ::close(fd);
-      return PosixError("stat " + fname, err);
-    }
-    *result = std::make_unique<PosixWritableFile>(fname, fd, static_cast<uint64_t>(st.st_size));
-    return Status::OK();
+    int fd = -1;
+    uint64_t size = 0;
+    Status s = OpenExisting(fname, O_WRONLY, &fd, &size);
+    if (s.ok()) *result = std::make_unique<PosixWritableFile>(fname, fd, size);
+    return s;
   }
 
   Status NewSequentialFile(const std::string& fname,
@@ -197,15 +206,11 @@ class PosixEnv final : public Env {
   }
 
   Status ReadWholeFile(const std::string& fname, std::unique_ptr<FileContents>* result) override {
-    const int fd = ::open(fname.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return PosixError("open " + fname, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      const int err = errno;
-      ::close(fd);
-      return PosixError("stat " + fname, err);
-    }
-    const auto size = static_cast<size_t>(st.st_size);
+    int fd = -1;
+    uint64_t file_size = 0;
+    Status s = OpenExisting(fname, O_RDONLY, &fd, &file_size);
+    if (!s.ok()) return s;
+    const auto size = static_cast<size_t>(file_size);
     void* base = nullptr;
     if (size > 0) {
       base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
