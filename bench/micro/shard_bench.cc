@@ -1,7 +1,8 @@
 // The in-memory index through Shard's public API only (its internals are
 // free to change): Put of 100k random 16-byte keys with 100-byte values into
-// a fresh shard, Get of random existing keys, and Scan of 100 keys from a
-// random existing start key, on a shard holding those 100k keys.
+// a fresh shard, Get (and VersionOf) of random existing keys, and Scan of
+// 100 keys from a random existing start key, on a shard holding those 100k
+// keys.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -70,6 +71,20 @@ void BM_ShardGet(benchmark::State& state) {
   SetRates(state, 1, kKeyBytes + kValueBytes);
 }
 BENCHMARK(BM_ShardGet);
+
+// The same lookups without copying the value out: Get minus this is the
+// price of the copy.
+void BM_ShardVersionOf(benchmark::State& state) {
+  const storage::Shard& shard = FilledShard();
+  const std::vector<std::string> keys = Shuffled();
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(shard.VersionOf(keys[i]));
+    if (++i == keys.size()) i = 0;
+  }
+  SetRates(state, 1, kKeyBytes);
+}
+BENCHMARK(BM_ShardVersionOf);
 
 // Arg: keys per scan.
 void BM_ShardScan(benchmark::State& state) {
