@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "server/asio.h"
 #include "server/config.h"
 #include "server/logging.h"
+#include "server/memory_trimmer.h"
 #include "server/server.h"
 #include "server/service.h"
 #include "server/snapshotter.h"
@@ -26,6 +28,9 @@ namespace {
 
 constexpr int kExitStartupFailure = 1;
 constexpr int kExitCheckFoundDamage = 2;
+// Free heap above this is handed back to the system, checked this often.
+constexpr auto kTrimPeriod = std::chrono::seconds(5);
+constexpr uint64_t kTrimThresholdBytes = 16 << 20;
 
 storage::Options StorageOptions(const Config& config) {
   storage::Options options;
@@ -118,6 +123,7 @@ int Serve(const Config& config) {
                 std::chrono::milliseconds(config.fsync_interval_ms), config.max_writer_queue_bytes);
   Service service(config, db.get(), &writer, token);
   Snapshotter snapshotter(db.get(), config.snapshot_every_bytes);
+  MemoryTrimmer trimmer(kTrimPeriod, kTrimThresholdBytes);
 
   boost::asio::io_context io;
   Server server(io, &service, &writer, &snapshotter);
@@ -166,6 +172,7 @@ int Serve(const Config& config) {
   io.run();
   for (std::thread& t : pool) t.join();
 
+  trimmer.Stop();
   snapshotter.Stop();
   writer.Stop();
   const storage::DbStats final_stats = db->Stats();

@@ -1,0 +1,56 @@
+#include "server/memory_trimmer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace cairn::server {
+
+MemoryTrimmer::MemoryTrimmer(std::chrono::milliseconds period, uint64_t threshold_bytes)
+    : period_(period), threshold_bytes_(threshold_bytes), thread_([this] { Run(); }) {}
+
+MemoryTrimmer::~MemoryTrimmer() { Stop(); }
+
+void MemoryTrimmer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+uint64_t MemoryTrimmer::FreeHeapBytes() {
+#if defined(__GLIBC__)
+  return mallinfo2().fordblks;
+#else
+  return 0;
+#endif
+}
+
+uint64_t MemoryTrimmer::Trim() {
+  const uint64_t free_bytes = FreeHeapBytes();
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+  return free_bytes;
+}
+
+void MemoryTrimmer::Run() {
+  std::unique_lock lock(mu_);
+  uint64_t lowest = FreeHeapBytes();
+  while (!cv_.wait_for(lock, period_, [this] { return stopping_; })) {
+    const uint64_t free_bytes = FreeHeapBytes();
+    lowest = std::min(lowest, free_bytes);
+    if (free_bytes < lowest + threshold_bytes_) continue;
+    Trim();
+    lowest = free_bytes;
+    spdlog::debug("returned up to {} free heap bytes to the system", free_bytes);
+  }
+}
+
+}  // namespace cairn::server
