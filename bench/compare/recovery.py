@@ -36,7 +36,7 @@ def _load(bench, server, path):
     errors = re.search(r'errors: (\d+)', out)
     if not errors or errors.group(1) != '0':
         raise procs.Error('%s reported errors:\n%s' % (' '.join(argv), out[-2000:]))
-    bench.remember_command('4', '%s bulk load' % os.path.basename(argv[0]),
+    bench.remember_command('4+5', '%s bulk load' % os.path.basename(argv[0]),
                            argv + ['<', os.path.basename(path)], server.port)
     return seconds
 
@@ -47,7 +47,7 @@ def _restart(bench, server, label, then=None):
     with bench.running(server) as seconds:
         _check_keys(server, bench.params['keys'], 'after restart ' + label)
         rss = server.rss()
-        bench.remember_command('4', '%s restart (%s)' % (server.name, label), server.command(),
+        bench.remember_command('4+5', '%s restart (%s)' % (server.name, label), server.command(),
                                server.port, server.data_dir)
         if then:
             then(server)
@@ -63,7 +63,7 @@ def _redis_round(bench, run_dir, load_path):
         out['load_seconds'] = _load(bench, server, load_path)
         _check_keys(server, n, 'after the load')
         out['rss_loaded'], out['used_memory_loaded'] = server.rss(), server.used_memory()
-        bench.remember_command('4', 'redis-server load', server.command(), server.port,
+        bench.remember_command('4+5', 'redis-server load', server.command(), server.port,
                                server.data_dir)
         server.call('SAVE')
     out['disk_bytes_aof_and_rdb'] = runner.dir_bytes(server.data_dir)
@@ -84,7 +84,7 @@ def _cairn_round(bench, run_dir, load_path):
         out['load_seconds'] = _load(bench, server, load_path)
         _check_keys(server, n, 'after the load')
         out['rss_loaded'], out['index_bytes_loaded'] = server.rss(), server.used_memory()
-        bench.remember_command('4', 'cairnd load', server.command(), server.port,
+        bench.remember_command('4+5', 'cairnd load', server.command(), server.port,
                                server.data_dir)
     if server.snapshot_files():
         raise procs.Error('cairnd wrote snapshots during the load (%s): case (a) would not '
@@ -93,8 +93,8 @@ def _cairn_round(bench, run_dir, load_path):
     server.log_path = run_dir + '/restart-log.log'
     out['restart_log_seconds'], out['rss_after_log'] = _restart(
         bench, server, 'a', then=lambda s: s.snapshot())
-    out['disk_bytes_after_snapshot'] = runner.dir_bytes(server.data_dir)
-    out['snapshot_files'] = len(server.snapshot_files())
+    out['files_after_snapshot'] = {f: os.path.getsize(os.path.join(server.data_dir, f))
+                                   for f in sorted(os.listdir(server.data_dir))}
     server.log_path = run_dir + '/restart-snapshot.log'
     out['restart_snapshot_seconds'], out['rss_after_snapshot'] = _restart(bench, server, 'b')
     return out
@@ -113,4 +113,4 @@ def recovery_and_memory(bench, dataset_paths):
                 else:
                     out = _cairn_round(bench, run_dir, text_path)
             out.update({'round': rnd, 'server': kind, 'keys': bench.params['keys']})
-            bench.record('4', out)
+            bench.record('4+5', out)

@@ -84,6 +84,11 @@ class Row:
         self.redis, self.cairn, self.target, self.met = redis, cairn, target, met
         self.ratio = cairn / redis if ratio and redis and cairn is not None else None
 
+    def numbers(self):
+        return {'workload': self.workload, 'metric': self.metric, 'unit': self.unit,
+                'redis': self.redis, 'cairn': self.cairn, 'ratio': self.ratio,
+                'target': self.target, 'met': self.met}
+
     def cells(self):
         def fmt(v):
             return 'n/a' if v is None else FORMATS[self.unit].format(v)
@@ -112,8 +117,9 @@ def _hit_rate(e):
     return 100 * r['hits'] / (r['hits'] + r['misses'])
 
 
-def throughput_rows(raw, workload, title, tests, targets):
-    """targets: test -> (target text, met(redis, cairn)) for ops/s."""
+def throughput_rows(raw, workload, title, tests, targets, lower_p99=False):
+    """targets: test -> (target text, met(redis, cairn)) for ops/s;
+    lower_p99: the target also asks Cairn for a lower p99 than Redis."""
     rows = []
     for pipeline in sorted({e['pipeline'] for e in raw if 'pipeline' in e}):
         entries = [e for e in raw if e.get('pipeline') == pipeline]
@@ -132,7 +138,7 @@ def throughput_rows(raw, workload, title, tests, targets):
                 lat = _by_server(entries, _result(test, field))
                 if field == 'p999' and lat['cairn'] is None and lat['redis'] is None:
                     continue
-                lower = workload == '1' and field == 'p99'
+                lower = lower_p99 and field == 'p99'
                 ok = (lat['cairn'] < lat['redis']) if lower and None not in lat.values() else None
                 rows.append(Row(label, '%s %s' % (test.upper(), name), 'ms', lat['redis'],
                                 lat['cairn'], 'lower' if lower else '', ok))

@@ -81,10 +81,11 @@ class Bench:
         seconds = server.start(timeout)
         try:
             yield seconds
-        except BaseException:
+        except BaseException as e:
             server.kill()
-            print('%s log %s ends:\n%s' % (server.name, server.log_path,
-                                           procs.tail(server.log_path)), file=sys.stderr)
+            if not isinstance(e, KeyboardInterrupt):
+                print('%s log %s ends:\n%s' % (server.name, server.log_path,
+                                               procs.tail(server.log_path)), file=sys.stderr)
             raise
         server.stop()
 

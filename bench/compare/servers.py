@@ -54,16 +54,14 @@ class Server:
             try:
                 seconds = self._wait_ready(started, timeout)
             except procs.Error:
-                if attempt < 2 and self.proc.poll() is not None and 'in use' in procs.tail(
-                        self.log_path, 5):
+                procs.stop(self.proc, 10)
+                if attempt < 2 and 'in use' in procs.tail(self.log_path, 5):
                     continue  # the port was taken between our pick and its bind
-                procs.stop(self.proc, 10)
                 raise
-            if not procs.owns_listener(self.proc.pid, self.port):
-                procs.stop(self.proc, 10)
-                raise procs.Error('%s: port %d answers but is not ours' % (self.name, self.port))
-            return seconds
-        raise AssertionError('unreachable')
+            if procs.owns_listener(self.proc.pid, self.port):
+                return seconds
+            procs.stop(self.proc, 10)  # another program answered on the port we picked
+        raise procs.Error('%s: no free port of its own in 3 tries' % self.name)
 
     def _wait_ready(self, started, timeout):
         while True:

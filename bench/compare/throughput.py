@@ -1,6 +1,7 @@
 """Workloads 1 to 3 of issue 5: the same redis-benchmark / cairn-bench flags
 against a fresh server of each kind, alternately Redis then Cairn, each
 round. Every round's numbers go to the record; the table takes medians."""
+import math
 import sys
 
 from compare import loadgen, probe, runner
@@ -20,6 +21,11 @@ def _one_run(bench, workload, kind, server_args, tests, c, n, pipeline, label):
         bench.remember_command(workload, server.name, server.command(), server.port,
                                server.data_dir)
         bench.remember_command(workload, '%s %s' % (gen, label), argv, server.port)
+    # Random keys: n draws from r give about r(1 - e^(-n/r)) distinct keys.
+    expected = p['keyspace'] * (1 - math.exp(-n / p['keyspace']))
+    if 'put' in tests and keys < 0.9 * expected:
+        bench.note('workload %s %s -P %d: %d keys after %d PUTs, expected about %.0f' % (
+            workload, kind, pipeline, keys, n, expected))
     for r in results:
         if r.get('errors'):
             bench.note('workload %s %s %s -P %d: %s errors in %d requests' % (
@@ -57,22 +63,28 @@ def non_durable(bench):
                    '-P %d' % pipeline)
 
 
+def _probe(bench, label):
+    p = bench.params
+    with bench.run_dir('w3-probe') as run_dir:
+        rate, syncs = probe.fdatasync_rate(run_dir, p['probe_seconds'])
+    print('workload 3 %s: fdatasync probe %.0f/s' % (label, rate), file=sys.stderr)
+    bench.record('3', {'probe': {'when': label, 'syncs_per_sec': rate, 'syncs': syncs,
+                                 'seconds': p['probe_seconds'],
+                                 'record_bytes': len(probe.RECORD)}})
+    return rate
+
+
 def single_connection(bench):
     """3: one connection, no pipelining, durable, beside the disk's own
-    fdatasync rate measured in the same data root before each round. The
-    request count is sized from the first probe to last about
-    params['single_seconds'] per server."""
+    fdatasync rate, probed in the same data root before each round and after
+    the last (the table takes the median of the probes). The request count
+    is sized from the first probe to last about params['single_seconds']
+    per server."""
     p = bench.params
     args = {'redis': runner.REDIS_DURABLE, 'cairn': runner.CAIRN_DURABLE}
     n = None
     for rnd in range(bench.rounds):
-        with bench.run_dir('w3-probe') as run_dir:
-            rate, syncs = probe.fdatasync_rate(run_dir, p['probe_seconds'])
-        print('workload 3 round %d/%d: fdatasync probe %.0f/s' % (rnd + 1, bench.rounds, rate),
-              file=sys.stderr)
-        bench.record('3', {'round': rnd, 'probe': {'syncs_per_sec': rate, 'syncs': syncs,
-                                                   'seconds': p['probe_seconds'],
-                                                   'record_bytes': len(probe.RECORD)}})
+        rate = _probe(bench, 'before round %d' % (rnd + 1))
         if n is None:
             n = max(200, int(rate * p['single_seconds']))
         for kind in KINDS:
@@ -81,3 +93,4 @@ def single_connection(bench):
             entry = _one_run(bench, '3', kind, args[kind], ['put'], 1, n, 1, '-c 1 -P 1')
             entry['round'] = rnd
             bench.record('3', entry)
+    _probe(bench, 'after the last round')
