@@ -13,6 +13,7 @@
 #   CAIRN_TEST_SKIP_BUILD=1  test an existing CAIRN_TEST_IMAGE without building
 #   CAIRN_CLI        host-side cairn-cli (default: the one in build*/ if built,
 #                    else a python3 text-mode client)
+#   CAIRN_SUMMARY_FILE  if set (by .ci/run), the summary's counts are appended there
 # Exits non-zero if any check fails. Containers, the volume and temporary
 # files are removed on exit; the image is kept (rebuilds reuse its layers).
 set -euo pipefail
@@ -84,6 +85,12 @@ summary() {
   [[ -n ${image_mb:-} ]] && echo "  image size: $image_mb"
   [[ -n ${stop_seconds:-} ]] && echo "  stop took: ${stop_seconds} s (grace period 10 s)"
   echo "  checks: $((${#results[@]} - failures)) passed, $failures failed"
+  [[ -n ${CAIRN_SUMMARY_FILE:-} ]] || return 0
+  {
+    echo "container ($(basename "${CT[0]}")): $((${#results[@]} - failures)) checks passed," \
+      "$failures failed${image_mb:+, image $image_mb}${stop_seconds:+, stop took $stop_seconds s}"
+    for r in "${results[@]}"; do [[ $r != FAIL* ]] || echo "  $r"; done
+  } >>"$CAIRN_SUMMARY_FILE"
 }
 
 # ---- host-side client: cairn-cli from the normal build, else python3 text mode

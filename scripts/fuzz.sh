@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for
 # SECONDS (default 60) on a scratch copy of its seed corpus in
 # tests/fuzz/corpus/<target>/. Prints a line per target; fails if any finds
-# a crash (the crashing input is left in build-fuzz/artifacts/).
+# a crash (the crashing input is left in build-fuzz/artifacts/). With
+# CAIRN_SUMMARY_FILE set (by .ci/run), appends the per-target lines there.
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,23 +15,29 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDe
 cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]}"
 
 mkdir -p build-fuzz/artifacts
+artifacts() { find build-fuzz/artifacts -name "$1-*" | wc -l; }
 summary=()
 status=0
 for target in "${targets[@]}"; do
   work=$(mktemp -d)
   log=build-fuzz/$target.log
-  if build-fuzz/tests/fuzz/$target "$work" "tests/fuzz/corpus/$target" \
-      -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-      -artifact_prefix=build-fuzz/artifacts/"$target"- >"$log" 2>&1; then
-    runs=$(grep -Eo 'Done [0-9]+ runs' "$log" | tail -1)
-    summary+=("$target: ${runs:-no summary}, corpus $(ls "$work" | wc -l) inputs, no crash")
-  else
-    summary+=("$target: FAILED (see $log)")
+  before=$(artifacts "$target")
+  rc=0
+  build-fuzz/tests/fuzz/$target "$work" "tests/fuzz/corpus/$target" \
+    -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/"$target"- >"$log" 2>&1 || rc=$?
+  runs=$(grep -Eo 'stat::number_executed_units: [0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?')
+  crashes=$(($(artifacts "$target") - before))
+  line="fuzz $target: $runs executions in ${seconds} s, corpus $(ls "$work" | wc -l) inputs, $crashes crashes"
+  if ((rc != 0)); then
+    line+=", FAILED (exit $rc; see $log and build-fuzz/artifacts/)"
     tail -40 "$log"
     status=1
   fi
+  summary+=("$line")
   rm -rf "$work"
 done
 printf '== fuzz summary (%s s each)\n' "$seconds"
-printf '  %s\n' "${summary[@]}"
+printf '%s\n' "${summary[@]}"
+[[ -z ${CAIRN_SUMMARY_FILE:-} ]] || printf '%s\n' "${summary[@]}" >>"$CAIRN_SUMMARY_FILE"
 exit $status

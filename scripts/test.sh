@@ -1,25 +1,49 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the whole suite on a
 # normal build, then again under AddressSanitizer + UndefinedBehaviorSanitizer.
-# Exits non-zero on any failure.
+# Ends with a summary: per suite, the test counts and what the crash, fault
+# and attack tests tried (also after a failure). Exits non-zero on any failure.
+# With CAIRN_SUMMARY_FILE set (by .ci/run), the summary is appended there too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 jobs=$(nproc)
+summary=()
+note() { summary+=("$@"); }
+print_summary() {
+  echo "== test summary"
+  printf '%s\n' "${summary[@]}"
+  [[ -z ${CAIRN_SUMMARY_FILE:-} ]] || printf '%s\n' "${summary[@]}" >>"$CAIRN_SUMMARY_FILE"
+}
+trap print_summary EXIT
+
+# run_suite NAME DIR [cmake args...]: builds DIR, runs its tests, notes what ran.
 run_suite() {
-  local dir=$1
-  shift
+  local name=$1 dir=$2
+  shift 2
   echo "== build $dir ($*)"
-  scripts/build.sh "$dir" "$@"
+  if ! scripts/build.sh "$dir" "$@"; then
+    note "$name ($dir): FAILED to build"
+    return 1
+  fi
   echo "== test $dir"
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 600
-  echo "== what the crash, fault and attack tests tried ($dir)"
-  grep -hE '^(power cut|model test|kill loop|fsync discipline|full disk|hostile clients):' \
-    "$dir/Testing/Temporary/LastTest.log" | sed 's/^/  /' || true
+  local out=$dir/Testing/ctest-output.log rc=0
+  mkdir -p "$dir/Testing"
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 600 2>&1 | tee "$out" || rc=$?
+  local counts
+  counts=$(grep -Eo '[0-9]+ tests failed out of [0-9]+' "$out" | tail -1)
+  note "$name ($dir): $( ((rc == 0)) && echo passed || echo FAILED), ${counts:-no ctest summary}"
+  # ctest's lists of tests that failed or did not run (skipped, disabled).
+  while IFS= read -r line; do note "  not passed: $line"; done \
+    < <(grep -E '^[[:space:]]+[0-9]+ - .+ \(.+\)$' "$out" | sed -E 's/^[[:space:]]+[0-9]+ - //')
+  while IFS= read -r line; do note "  $line"; done < <(grep -hE \
+    '^(power cut|model test|kill loop|fsync discipline|full disk|hostile clients|permission):' \
+    "$dir/Testing/Temporary/LastTest.log" || true)
+  return "$rc"
 }
 
-run_suite build
+run_suite "normal suite" build
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite build-asan -DCAIRN_SANITIZE=ON
+  run_suite "ASan+UBSan suite" build-asan -DCAIRN_SANITIZE=ON
 echo "== all tests passed"

@@ -26,6 +26,16 @@ def start(cairnd, data, port_file, log):
                           ['--snapshot-every-bytes', '0', '--segment-bytes', '1048576'])
 
 
+class Failed(Exception):
+    pass
+
+
+def last_line(log):
+    log.flush()
+    with open(log.name, 'rb') as f:
+        return f.read().decode(errors='replace').strip().splitlines()[-1]
+
+
 def main():
     cairnd = sys.argv[1]
     work = tempfile.mkdtemp(prefix='cairn-full-')
@@ -63,6 +73,8 @@ def main():
                 acked[k] = value
             elif status == IO_ERROR:
                 errors += 1
+                if c.get(k) is not None:
+                    failures.append('PUT %r answered IO_ERROR but its value is visible' % k)
                 if errors >= 3:
                     break
             else:
@@ -97,7 +109,10 @@ def main():
         proc.send_signal(signal.SIGTERM)
         if proc.wait(timeout=30) != 0:
             failures.append('cairnd did not exit cleanly after the full disk')
-        proc, port = start(cairnd, data, port_file, log)
+        try:
+            proc, port = start(cairnd, data, port_file, log)
+        except RuntimeError as e:
+            raise Failed('restart after the full disk failed (%s): %s' % (e, last_line(log)))
         c = w.Client(port)
         for k, v in acked.items():
             got = c.get(k)
@@ -110,6 +125,8 @@ def main():
         c.close()
         print('full disk: %d acknowledged writes, %d IO_ERROR answers, snapshot refused, '
               'writes resumed, restart checked' % (len(acked), errors))
+    except Failed as e:
+        failures.append(str(e))
     finally:
         if proc and proc.poll() is None:
             proc.kill()

@@ -7,8 +7,8 @@ and the OS error, without crashing and without changing a byte on disk:
   - the same data on a read-only bind mount (needs root and mount);
   - a data-dir path that is a file; whose parent is missing; whose parent
     the user cannot write;
-  - a writable directory where only the lock file cannot be opened (LOCK is
-    a directory; LOCK belongs to another user, mode 0444).
+  - a writable directory where only the lock file cannot be opened or
+    created (LOCK is a directory; LOCK is a symlink into a missing directory).
 And one degraded case: a directory that accepts no new file but whose files
 are writable starts; writes go on into the active segment, SNAPSHOT
 answers IO_ERROR, and every acknowledged write survives a restart.
@@ -86,14 +86,28 @@ class Run:
         self.cairnd, self.work = cairnd, work
         self.port_file = os.path.join(work, 'run', 'port')
         self.log = open(os.path.join(work, 'cairnd.log'), 'ab')
+        self.served = []  # every serving cairnd, stopped at the end if a case broke off
 
-    def refused(self, data, extra=()):
+    def start(self, data, flags, prefix=()):
+        proc, port = w.start_cairnd(self.cairnd, data, self.port_file, self.log,
+                                    ['--snapshot-every-bytes', '0'] + list(flags), prefix)
+        self.served.append(proc)
+        return proc, port
+
+    def stop_all(self):
+        for proc in self.served:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def refused(self, data):
         """Runs cairnd as the user; returns (exit code, output). A cairnd that
-        starts serving is stopped and reported with code 'started'."""
+        starts serving, or hangs for a minute, is killed and reported with
+        code 'started' or 'hung'."""
         if os.path.exists(self.port_file):
             os.remove(self.port_file)
         proc = subprocess.Popen(AS_USER + [self.cairnd, '--data-dir', data, '--port', '0',
-                                           '--port-file', self.port_file] + list(extra),
+                                           '--port-file', self.port_file],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while proc.poll() is None and not os.path.exists(self.port_file):
@@ -103,7 +117,7 @@ class Run:
         if proc.poll() is None:
             proc.kill()
             out = proc.communicate()[0].decode(errors='replace')
-            return 'started', out
+            return 'started' if os.path.exists(self.port_file) else 'hung', out
         return proc.returncode, proc.communicate()[0].decode(errors='replace')
 
     def check(self, data):
@@ -112,14 +126,12 @@ class Run:
         return proc.returncode, proc.stdout.decode(errors='replace')
 
     def serve(self, data, flags=()):
-        return w.start_cairnd(self.cairnd, data, self.port_file, self.log,
-                              ['--snapshot-every-bytes', '0'] + list(flags), AS_USER)
+        return self.start(data, flags, AS_USER)
 
     def fill(self, data):
         """A data directory from a normal run (by the invoking user): a
         snapshot, then a log past it, then a clean stop."""
-        proc, port = w.start_cairnd(self.cairnd, data, self.port_file, self.log,
-                                    ['--snapshot-every-bytes', '0'])
+        proc, port = self.start(data, [])
         c = w.Client(port)
         for i in range(KEYS):
             assert c.call(w.PUT, [b'key-%d' % i, b'value-%d' % i])[0] == w.OK
@@ -140,7 +152,9 @@ def expect_refusal(run, failures, name, data, errno_code, named=None, watch=None
     before = tree(watch)
     code, out = run.refused(data)
     message = os.strerror(errno_code) if isinstance(errno_code, int) else errno_code
-    if code != 1:
+    if code == 'started':
+        failures.append('%s: cairnd started serving instead of refusing:\n%s' % (name, out))
+    elif code != 1:
         failures.append('%s: exit %s, not 1; output:\n%s' % (name, code, out))
     elif (named or data) not in out or message not in out:
         failures.append('%s: message does not name %s and "%s":\n%s' %
@@ -262,13 +276,12 @@ def startup_cases(run, failures):
         expect_refusal(run, failures, 'LOCK is a directory', data, errno.EISDIR,
                        named=os.path.join(data, 'LOCK'))
 
-    def lock_not_writable(data):
+    def lock_dangling_symlink(data):
         os.mkdir(data)
         give_to_user(data)
         lock = os.path.join(data, 'LOCK')
-        open(lock, 'wb').close()
-        os.chmod(lock, 0o444)  # and root's, when root
-        expect_refusal(run, failures, 'LOCK not writable', data, errno.EACCES, named=lock)
+        os.symlink(os.path.join(work, 'missing', 'LOCK'), lock)
+        expect_refusal(run, failures, 'LOCK a dangling symlink', data, errno.ENOENT, named=lock)
 
     def readonly_directory_writable_files(data):
         degraded_directory(run, failures, data)
@@ -280,7 +293,7 @@ def startup_cases(run, failures):
     case('parent-missing', parent_missing)
     case('parent-unwritable', parent_unwritable)
     case('lock-is-a-directory', lock_is_a_directory)
-    case('lock-not-writable', lock_not_writable)
+    case('lock-dangling-symlink', lock_dangling_symlink)
     case('read-only-dir-writable-files', readonly_directory_writable_files)
     return ran, skipped
 
@@ -340,6 +353,7 @@ def main():
     try:
         ran, skipped = (check_cases if check_mode else startup_cases)(run, failures)
     finally:
+        run.stop_all()
         for root, dirs, _ in os.walk(work):  # let rmtree into what the cases locked
             for d in dirs:
                 os.chmod(os.path.join(root, d), 0o755)
