@@ -26,7 +26,7 @@ for target in "${targets[@]}"; do
   build-fuzz/tests/fuzz/$target "$work" "tests/fuzz/corpus/$target" \
     -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/"$target"- >"$log" 2>&1 || rc=$?
-  runs=$(grep -Eo 'stat::number_executed_units: [0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?')
+  runs=$(grep -Eo 'stat::number_of_executed_units: [0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?')
   crashes=$(($(artifacts "$target") - before))
   line="fuzz $target: $runs executions in ${seconds} s, corpus $(ls "$work" | wc -l) inputs, $crashes crashes"
   if ((rc != 0)); then
