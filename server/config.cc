@@ -77,7 +77,7 @@ ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code) 
   b.Bind("shards", &config->shards, "index shards (changing it between restarts is fine)");
   b.Bind("fsync", &config->fsync, "durability policy: always | interval | never");
   b.Bind("fsync-interval-ms", &config->fsync_interval_ms, "sync period under --fsync interval");
-  b.Bind("io-threads", &config->io_threads, "network threads (0: one per core)");
+  b.Bind("io-threads", &config->io_threads, "network threads (0: one per core but one, left to the writer; at least 1)");
   b.Bind("max-connections", &config->max_connections, "connections served at once");
   b.Bind("max-key-bytes", &config->max_key_bytes, "largest key");
   b.Bind("max-value-bytes", &config->max_value_bytes, "largest value");
