@@ -11,7 +11,8 @@
 //   changes.
 // - ReadWholeFile maps the file read-only (MAP_PRIVATE) and hints sequential
 //   access; an empty file needs no mapping.
-// - LockFile takes flock(LOCK_EX | LOCK_NB). flock locks belong to the open
+// - LockFile takes flock(LOCK_EX | LOCK_NB), through a read-only descriptor
+//   when the file exists but cannot be opened for writing. flock locks belong to the open
 //   file description, so a second LockFile on the same file conflicts even
 //   within one process, and closing the descriptor releases the lock.
 #include <dirent.h>
@@ -302,8 +303,14 @@ class PosixEnv final : public Env {
   }
 
   Status LockFile(const std::string& fname, std::unique_ptr<FileLock>* lock) override {
-    const int fd = ::open(fname.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return PosixError("open lock file " + fname, errno);
+    int fd = ::open(fname.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      const int err = errno;
+      // flock needs no write access: an existing lock file on read-only
+      // storage still excludes other processes (cairnd --check needs this).
+      if (err == EACCES || err == EROFS) fd = ::open(fname.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return PosixError("open lock file " + fname, err);
+    }
     int r;
     do {
       r = ::flock(fd, LOCK_EX | LOCK_NB);
