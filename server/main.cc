@@ -34,7 +34,7 @@ constexpr int kExitCheckFoundDamage = 2;
 // and PUTs of 2 (cairn-bench -c 50 -P 16, fsync never; docs/benchmarks.md).
 uint32_t DefaultIoThreads(uint32_t cores) { return cores > 1 ? cores - 1 : 1; }
 // Free heap above this is handed back to the system, checked this often.
-constexpr auto kTrimPeriod = std::chrono::seconds(5);
+constexpr auto kTrimPeriod = std::chrono::seconds(1);
 constexpr uint64_t kTrimThresholdBytes = 16 << 20;
 
 storage::Options StorageOptions(const Config& config) {
