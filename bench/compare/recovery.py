@@ -1,6 +1,8 @@
 """Workloads 4 (recovery) and 5 (memory) of issue 5, on one bulk load per
 server and round: the same N keys and values into a fresh Redis and a fresh
-Cairn, memory measured after the load, then restarts timed from process
+Cairn, memory measured SETTLE_SECONDS after the load (both servers hand
+freed memory back in the background: jemalloc's purge, cairnd's trimmer,
+which checks every second), then restarts timed from process
 start to the first good PING, with key counts checked after each.
   Redis: load (appendonly yes, appendfsync no) -> SAVE -> stop
          -> (c) restart from the AOF -> stop -> (d) restart from dump.rdb
@@ -16,6 +18,7 @@ from compare import procs, runner
 from compare.runner import KINDS
 
 CAIRN_LOAD = runner.CAIRN_NON_DURABLE + ['--snapshot-every-bytes', '0']
+SETTLE_SECONDS = 3
 
 
 def _check_keys(server, want, when):
@@ -62,6 +65,7 @@ def _redis_round(bench, run_dir, load_path):
         out['rss_empty'], out['used_memory_empty'] = server.rss(), server.used_memory()
         out['load_seconds'] = _load(bench, server, load_path)
         _check_keys(server, n, 'after the load')
+        time.sleep(SETTLE_SECONDS)
         out['rss_loaded'], out['used_memory_loaded'] = server.rss(), server.used_memory()
         bench.remember_command('4+5', 'redis-server load', server.command(), server.port,
                                server.data_dir)
@@ -83,6 +87,7 @@ def _cairn_round(bench, run_dir, load_path):
         out['rss_empty'], out['index_bytes_empty'] = server.rss(), server.used_memory()
         out['load_seconds'] = _load(bench, server, load_path)
         _check_keys(server, n, 'after the load')
+        time.sleep(SETTLE_SECONDS)
         out['rss_loaded'], out['index_bytes_loaded'] = server.rss(), server.used_memory()
         bench.remember_command('4+5', 'cairnd load', server.command(), server.port,
                                server.data_dir)
