@@ -1,7 +1,6 @@
 #include "bench/cairn_bench/connection.h"
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
 #include "client/reply.h"

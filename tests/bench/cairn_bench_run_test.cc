@@ -1,8 +1,10 @@
 // The real cairn-bench, run as a process against a real cairnd over
 // loopback: what --json reports must match what the server saw, failures
 // must give the documented exit codes. No assertion on speed.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@ namespace {
 using client_test::EnvironmentWith;
 using client_test::RunOutput;
 using client_test::RunProcess;
+using namespace std::chrono_literals;
 
 class CairnBenchTest : public testing::Test {
  protected:
@@ -200,6 +203,31 @@ TEST_F(CairnBenchTest, TextModePrintsTheSummaryBlock) {
   }
   // Not a terminal: no progress line.
   EXPECT_EQ(run.err.find("rps="), std::string::npos) << run.err;
+}
+
+TEST_F(CairnBenchTest, ServerDyingMidRunExitsOne) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  const std::string err_path = dir_.file("bench.err");
+  const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(err_fd, 0);
+  // More requests than it could ever finish: it is still running when cairnd dies.
+  const pid_t bench = client_test::Spawn(
+      {.argv = {CAIRN_BENCH_PATH, "-p", std::to_string(server_->port()), "-q", "-t", "put", "-n",
+                "1000000000", "-r", "1000", "-c", "4", "-P", "4"},
+       .env = EnvironmentWith({}),
+       .stderr_fd = err_fd});
+  close(err_fd);
+  ASSERT_GT(bench, 0);
+  // Kill cairnd once the PUTs are flowing.
+  while (ServerKeys() == 0 && !client_test::WaitExit(bench, 20ms)) {
+  }
+  server_->Kill();
+  std::optional<int> code = client_test::WaitExit(bench, 60s);
+  if (!code) kill(bench, SIGKILL);
+  ASSERT_TRUE(code.has_value()) << "cairn-bench still running a minute after cairnd died";
+  EXPECT_EQ(*code, 1);
+  const std::string err = client_test::ReadFile(err_path);
+  EXPECT_NE(err.find("cairn-bench: PUT: connection "), std::string::npos) << err;
 }
 
 TEST(CairnBenchFailureTest, UnreachableServerExitsOneWithAMessage) {
