@@ -57,19 +57,27 @@ def _restart(bench, server, label, then=None):
     return seconds, rss
 
 
-def _redis_round(bench, run_dir, load_path):
-    n = bench.params['keys']
-    server = bench.server('redis', run_dir, runner.REDIS_NON_DURABLE, 'load.log')
+def _measured_load(bench, server, load_path, memory_name, then=None):
+    """Starts server empty and bulk-loads load_path; returns the start and load
+    times, and RSS and memory_name (the server's own memory figure) empty and
+    loaded. then(server) runs before it is stopped."""
     out = {}
     with bench.running(server) as out['start_empty_seconds']:
-        out['rss_empty'], out['used_memory_empty'] = server.rss(), server.used_memory()
+        out['rss_empty'], out[memory_name + '_empty'] = server.rss(), server.used_memory()
         out['load_seconds'] = _load(bench, server, load_path)
-        _check_keys(server, n, 'after the load')
+        _check_keys(server, bench.params['keys'], 'after the load')
         time.sleep(SETTLE_SECONDS)
-        out['rss_loaded'], out['used_memory_loaded'] = server.rss(), server.used_memory()
-        bench.remember_command('4+5', 'redis-server load', server.command(), server.port,
+        out['rss_loaded'], out[memory_name + '_loaded'] = server.rss(), server.used_memory()
+        bench.remember_command('4+5', server.name + ' load', server.command(), server.port,
                                server.data_dir)
-        server.call('SAVE')
+        if then:
+            then(server)
+    return out
+
+
+def _redis_round(bench, run_dir, load_path):
+    server = bench.server('redis', run_dir, runner.REDIS_NON_DURABLE, 'load.log')
+    out = _measured_load(bench, server, load_path, 'used_memory', then=lambda s: s.call('SAVE'))
     out['disk_bytes_aof_and_rdb'] = runner.dir_bytes(server.data_dir)
     server.log_path = run_dir + '/restart-aof.log'
     out['restart_aof_seconds'], out['rss_after_aof'] = _restart(bench, server, 'c')
@@ -80,17 +88,8 @@ def _redis_round(bench, run_dir, load_path):
 
 
 def _cairn_round(bench, run_dir, load_path):
-    n = bench.params['keys']
     server = bench.server('cairn', run_dir, CAIRN_LOAD, 'load.log')
-    out = {}
-    with bench.running(server) as out['start_empty_seconds']:
-        out['rss_empty'], out['index_bytes_empty'] = server.rss(), server.used_memory()
-        out['load_seconds'] = _load(bench, server, load_path)
-        _check_keys(server, n, 'after the load')
-        time.sleep(SETTLE_SECONDS)
-        out['rss_loaded'], out['index_bytes_loaded'] = server.rss(), server.used_memory()
-        bench.remember_command('4+5', 'cairnd load', server.command(), server.port,
-                               server.data_dir)
+    out = _measured_load(bench, server, load_path, 'index_bytes')
     if server.snapshot_files():
         raise procs.Error('cairnd wrote snapshots during the load (%s): case (a) would not '
                           'replay the log only' % server.snapshot_files())
