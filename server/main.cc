@@ -35,7 +35,7 @@ constexpr int kExitCheckFoundDamage = 2;
 uint32_t DefaultIoThreads(uint32_t cores) { return cores > 1 ? cores - 1 : 1; }
 // Free heap above this is handed back to the system, checked this often.
 constexpr auto kTrimPeriod = std::chrono::seconds(1);
-constexpr uint64_t kTrimThresholdBytes = 16 << 20;
+constexpr uint64_t kTrimThresholdBytes = 4 << 20;
 
 storage::Options StorageOptions(const Config& config) {
   storage::Options options;
