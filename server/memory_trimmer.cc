@@ -32,12 +32,10 @@ uint64_t MemoryTrimmer::FreeHeapBytes() {
 #endif
 }
 
-uint64_t MemoryTrimmer::Trim() {
-  const uint64_t free_bytes = FreeHeapBytes();
+void MemoryTrimmer::Trim() {
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif
-  return free_bytes;
 }
 
 void MemoryTrimmer::Run() {

@@ -30,8 +30,8 @@ class MemoryTrimmer {
 
   // Free bytes malloc holds in its arenas now (0 without glibc).
   static uint64_t FreeHeapBytes();
-  // Releases free heap pages to the system; returns FreeHeapBytes() before.
-  static uint64_t Trim();
+  // Releases free heap pages to the system.
+  static void Trim();
 
  private:
   void Run();
