@@ -44,6 +44,10 @@ run_suite() {
 }
 
 run_suite "normal suite" build
+# -O1 -g1 (what ASan's authors recommend) compiles in about half the time of
+# -O2 -g and still gives stack traces with lines; no NDEBUG, so this pass
+# also checks every assert.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite "ASan+UBSan suite" build-asan -DCAIRN_SANITIZE=ON
+  run_suite "ASan+UBSan suite" build-asan -DCAIRN_SANITIZE=ON \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1"
 echo "== all tests passed"

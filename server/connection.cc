@@ -126,10 +126,9 @@ void Connection::DoRead() {
   reading_ = true;
   // Wait for readability without a buffer, so an idle connection holds none;
   // the read itself goes into a buffer of the thread that runs OnReadable.
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->OnReadable(ec);
-                     });
+  socket_.async_wait(
+      tcp::socket::wait_read,
+      [self = shared_from_this()](const boost::system::error_code& ec) { self->OnReadable(ec); });
 }
 
 void Connection::StopReading() {
@@ -165,6 +164,7 @@ void Connection::OnReadable(boost::system::error_code ec) {
   consuming_ = true;
   Consume(std::string_view(buffer.data(), n));
   consuming_ = false;
+  DoWrite();
   DoRead();
 }
 
@@ -249,7 +249,9 @@ void Connection::ConsumeText() {
       case protocol::LineSplitter::Event::kLine: {
         if (protocol::IsCrossProtocolLine(line)) {
           ProtocolWarning("cross-protocol (HTTP) request line; closing");
-          Close();
+          // Lines before it are still answered; nothing after it is read.
+          StopReading();
+          MaybeFinish();
           return;
         }
         if (protocol::IsBlankLine(line)) break;
@@ -337,11 +339,11 @@ void Connection::SubmitWrite(uint64_t id, Slot* slot) {
   ++writes_in_flight_;
   writer_->Submit(std::move(mutation), slot->pending_bytes,
                   [self = shared_from_this(), id, op](const storage::MutationResult& result) {
-                    asio::post(self->socket_.get_executor(),
-                               [self, id, response = Service::ToResponse(op, result)] {
-                                 --self->writes_in_flight_;
-                                 self->Complete(id, std::move(response));
-                               });
+                    asio::dispatch(self->socket_.get_executor(),
+                                   [self, id, response = Service::ToResponse(op, result)] {
+                                     --self->writes_in_flight_;
+                                     self->Complete(id, std::move(response));
+                                   });
                   });
 }
 
@@ -360,7 +362,14 @@ void Connection::RequestSnapshot(uint64_t id) {
 void Connection::Complete(uint64_t slot_id, Response response) {
   assert(slot_id >= first_slot_id_ && slot_id - first_slot_id_ < slots_.size());
   slots_[slot_id - first_slot_id_].response = std::move(response);
-  Pump();
+  // A group's answers to this connection arrive back to back: one Pump
+  // after the last of them answers them all with one send.
+  if (pump_posted_) return;
+  pump_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->pump_posted_ = false;
+    self->Pump();
+  });
 }
 
 void Connection::Pump() {
@@ -390,7 +399,9 @@ void Connection::Pump() {
     }
   }
   last_activity_ = Clock::now();
-  DoWrite();
+  // The answers to what one read brought gather while it is consumed, and
+  // leave in one send after it.
+  if (!consuming_) DoWrite();
   MaybeFinish();
   DoRead();
 }

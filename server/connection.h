@@ -111,6 +111,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool consuming_ = false;    // inside Consume: no new read may start
   bool read_closed_ = false;  // no more requests will be read
   bool waiting_for_writer_ = false;
+  bool pump_posted_ = false;  // a Pump is queued on the strand
   bool closed_ = false;
   Clock::time_point last_input_;
   Clock::time_point last_activity_;

@@ -124,13 +124,15 @@ int Serve(const Config& config) {
     spdlog::error("cannot open data directory {}: {}", config.data_dir, s.ToString());
     return kExitStartupFailure;
   }
-  Writer writer(db.get(), PolicyOf(config.fsync),
-                std::chrono::milliseconds(config.fsync_interval_ms), config.max_writer_queue_bytes);
+  boost::asio::io_context io;
+  Writer writer(
+      db.get(), PolicyOf(config.fsync), std::chrono::milliseconds(config.fsync_interval_ms),
+      config.max_writer_queue_bytes,
+      [&io](std::function<void()> completions) { boost::asio::post(io, std::move(completions)); });
   Service service(config, db.get(), &writer, token);
   Snapshotter snapshotter(db.get(), config.snapshot_every_bytes);
   MemoryTrimmer trimmer(kTrimPeriod, kTrimThresholdBytes);
 
-  boost::asio::io_context io;
   Server server(io, &service, &writer, &snapshotter);
   if (!server.Listen(config.bind, static_cast<uint16_t>(config.port), &error)) {
     spdlog::error("{}", error);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cassert>
+
 namespace cairn::server {
 
 namespace {
@@ -13,11 +15,12 @@ constexpr uint64_t kGroupByteBudget = 8ull << 20;
 }  // namespace
 
 Writer::Writer(storage::DB* db, FsyncPolicy policy, std::chrono::milliseconds sync_interval,
-               uint64_t max_queue_bytes)
+               uint64_t max_queue_bytes, Deliver deliver)
     : db_(db),
       policy_(policy),
       sync_interval_(sync_interval),
       max_queue_bytes_(max_queue_bytes),
+      deliver_(std::move(deliver)),
       thread_([this] { Run(); }) {}
 
 Writer::~Writer() { Stop(); }
@@ -108,18 +111,24 @@ void Writer::Run() {
 
 void Writer::CommitGroup(std::vector<Item>* group) {
   std::vector<storage::Mutation> mutations;
+  std::vector<Done> dones;
   mutations.reserve(group->size());
+  dones.reserve(group->size());
   uint64_t bytes = 0;
   for (Item& item : *group) {
     mutations.push_back(std::move(item.mutation));
+    dones.push_back(std::move(item.done));
     bytes += item.bytes;
   }
+  group->clear();
   std::vector<storage::MutationResult> results;
   const auto sync =
       policy_ == FsyncPolicy::kAlways ? storage::SyncMode::kSync : storage::SyncMode::kNoSync;
   db_->Commit(mutations, sync, &results);
-  for (size_t i = 0; i < group->size(); ++i) (*group)[i].done(results[i]);
-  group->clear();
+  assert(results.size() == dones.size());
+  deliver_([dones = std::move(dones), results = std::move(results)] {
+    for (size_t i = 0; i < dones.size(); ++i) dones[i](results[i]);
+  });
   queued_bytes_ -= bytes;
   {
     std::lock_guard lock(mu_);

@@ -27,8 +27,12 @@ enum class FsyncPolicy { kAlways, kInterval, kNever };
 
 class Writer {
  public:
-  // Called on the writer thread; must be quick (post the result elsewhere).
+  // Runs through Deliver, once per mutation, in commit order.
   using Done = std::function<void(const storage::MutationResult&)>;
+  // Takes one committed group's completions and runs them on another thread
+  // (the server posts them to its event loop), so that the writer goes on to
+  // the next group at once and a group costs one hand-off, not one per write.
+  using Deliver = std::function<void(std::function<void()> completions)>;
 
   struct Stats {
     uint64_t groups = 0;
@@ -37,7 +41,7 @@ class Writer {
   };
 
   Writer(storage::DB* db, FsyncPolicy policy, std::chrono::milliseconds sync_interval,
-         uint64_t max_queue_bytes);
+         uint64_t max_queue_bytes, Deliver deliver);
   ~Writer();
 
   // Queues m; done runs once it is committed or has failed. Thread-safe.
@@ -66,6 +70,7 @@ class Writer {
   const FsyncPolicy policy_;
   const std::chrono::milliseconds sync_interval_;
   const uint64_t max_queue_bytes_;
+  const Deliver deliver_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

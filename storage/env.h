@@ -29,8 +29,15 @@ class WritableFile {
   virtual Status Append(std::string_view data) = 0;
   // Makes every appended byte durable (fdatasync).
   virtual Status Sync() = 0;
-  // Cuts the file to size bytes; later appends continue from there.
+  // Cuts the file to size bytes; later appends continue from there. Zeros
+  // written ahead (ZeroExtend) past size go too.
   virtual Status Truncate(uint64_t size) = 0;
+  // Writes zeros from the file's current end up to end bytes, leaving Size()
+  // (where appends go) as it is: appends then overwrite blocks the file
+  // already has, and syncing them commits no new file size. The zeros are
+  // durable once Sync returns OK, like appended bytes. On failure the file
+  // keeps the length it had. No-op when the file already reaches end.
+  virtual Status ZeroExtend(uint64_t end) = 0;
   virtual Status Close() = 0;
   // Bytes in the file as this object sees it (appended, not yet synced included).
   virtual uint64_t Size() const = 0;

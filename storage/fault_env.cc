@@ -61,23 +61,38 @@ class FaultInjectionEnv::FaultWritableFile final : public WritableFile {
     if (env_->writes_until_failure_ == 0) {
       env_->writes_until_failure_ = -1;
       if (env_->partial_write_) s = base_->Append(data.substr(0, data.size() / 2));
-      inode_->size = base_->Size();
+      GrewTo(base_->Size());
       return s.ok() ? Status::IoError(fname_ + ": injected write failure") : s;
     }
     if (env_->writes_until_failure_ > 0) --env_->writes_until_failure_;
 
     if (env_->space_limit_) {
+      // Zeros written ahead already hold space for what lands on them.
       const uint64_t limit = *env_->space_limit_;
       const uint64_t used = env_->UsedBytesLocked();
-      if (used + data.size() > limit) {
-        const uint64_t fits = limit > used ? limit - used : 0;
+      const uint64_t fits = (limit > used ? limit - used : 0) + (inode_->size - base_->Size());
+      if (data.size() > fits) {
         s = base_->Append(data.substr(0, fits));
-        inode_->size = base_->Size();
+        GrewTo(base_->Size());
         return s.ok() ? Status::FromErrno("write " + fname_, ENOSPC) : s;
       }
     }
     s = base_->Append(data);
-    inode_->size = base_->Size();  // a failed append may still have written a prefix
+    GrewTo(base_->Size());  // a failed append may still have written a prefix
+    return s;
+  }
+
+  Status ZeroExtend(uint64_t end) override {
+    std::lock_guard<std::mutex> lock(env_->mu_);
+    Status s = CheckAlive();
+    if (s.ok()) s = env_->BeginMutation("write zeros to " + fname_);
+    if (!s.ok() || end <= inode_->size) return s;
+    if (env_->space_limit_ &&
+        env_->UsedBytesLocked() + (end - inode_->size) > *env_->space_limit_) {
+      return Status::FromErrno("write zeros to " + fname_, ENOSPC);
+    }
+    s = base_->ZeroExtend(end);
+    if (s.ok()) GrewTo(end);
     return s;
   }
 
@@ -114,6 +129,10 @@ class FaultInjectionEnv::FaultWritableFile final : public WritableFile {
   uint64_t Size() const override { return base_->Size(); }
 
  private:
+  // The file's length in the model: appends inside zeros written ahead do
+  // not change it. REQUIRES: env_->mu_ held.
+  void GrewTo(uint64_t end) { inode_->size = std::max(inode_->size, end); }
+
   // REQUIRES: env_->mu_ held.
   Status CheckAlive() const {
     if (epoch_ != env_->epoch_) {

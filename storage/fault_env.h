@@ -6,7 +6,8 @@
 //
 // Durability model, applied by DropUnsyncedData (a simulated power cut):
 // - File data: each file remembers its size at its last successful Sync.
-//   Bytes past it are lost (a file never synced keeps nothing). A failed Sync
+//   Bytes past it are lost (a file never synced keeps nothing); zeros
+//   written ahead (ZeroExtend) count as bytes of the file, like appends. A failed Sync
 //   changes nothing: the bytes stay readable until the power cut, then go.
 // - Directory entries: every creation, rename and removal of a file stays
 //   pending until a successful SyncDir of the directory holding that entry;
@@ -34,8 +35,8 @@
 //   not resolved: do not mix relative and absolute spellings of one file.
 //
 // Mutating operations (counted, and refused once SetCrashAfterOps freezes the
-// machine): NewWritableFile, Append, Sync, Truncate, RemoveFile, RenameFile,
-// CreateDir, SyncDir, TruncateFile. Reads, NewAppendableFile, Close and
+// machine): NewWritableFile, Append, ZeroExtend, Sync, Truncate, RemoveFile,
+// RenameFile, CreateDir, SyncDir, TruncateFile. Reads, NewAppendableFile, Close and
 // LockFile are not; LockFile and reads go straight to the base env.
 //
 // Thread-safe: one mutex guards the model and is held across each call into

@@ -20,6 +20,10 @@
 //   batch   u32 op count (> 0), then per op: u8 type (1 put, 2 delete),
 //           u32 key length, key, u32 value length, value (empty for delete)
 // Versions grow by exactly one from record to record, across segments.
+// The writer writes zeros ahead of its appends (log_writer.h), so a segment
+// may end in zeros: zeros from a record boundary to the end of the file are
+// the end of the segment, not damage (a record's checksum field is never
+// all zeros but once in 2^64).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 #include "storage/log_reader.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "storage/coding.h"
@@ -40,9 +41,18 @@ bool LogReader::RecordAt(uint64_t offset, uint32_t* payload_length, std::string*
   return true;
 }
 
+bool LogReader::ZerosFrom(uint64_t offset) const {
+  const std::string_view rest = contents_.substr(offset);
+  return std::all_of(rest.begin(), rest.end(), [](char c) { return c == 0; });
+}
+
 bool LogReader::Next(LogRecord* record) {
   assert(offset_ >= kSegmentHeaderSize);
   if (damaged() || offset_ == contents_.size()) return false;
+  // A zero checksum field starts the zero tail, or is damage.
+  if (contents_.size() - offset_ < 8 || DecodeFixed64(contents_.data() + offset_) == 0) {
+    if (ZerosFrom(offset_)) return false;
+  }
   uint32_t length = 0;
   std::string why;
   if (!RecordAt(offset_, &length, &why)) {

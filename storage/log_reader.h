@@ -27,7 +27,8 @@ class LogReader {
   // or at damage; damaged() tells which.
   bool Next(LogRecord* record);
 
-  // Offset just past the last good record (or the header).
+  // Offset just past the last good record (or the header). At the end of an
+  // undamaged segment, either its size or where its zero tail begins.
   uint64_t valid_bytes() const { return offset_; }
   bool damaged() const { return !damage_.empty(); }
   // What is wrong at valid_bytes(), when damaged().
@@ -40,6 +41,8 @@ class LogReader {
   bool ValidRecordFollows(uint64_t after_version) const;
 
  private:
+  // Whether the file holds only zeros from offset on.
+  bool ZerosFrom(uint64_t offset) const;
   // Checks a record header at offset; on success sets *payload_length.
   bool RecordAt(uint64_t offset, uint32_t* payload_length, std::string* why) const;
 

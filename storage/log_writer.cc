@@ -8,6 +8,13 @@
 
 namespace cairn::storage {
 
+namespace {
+
+constexpr uint64_t kMinZeroAhead = 64 << 10;
+constexpr uint64_t kMaxZeroAhead = 4 << 20;
+
+}  // namespace
+
 LogWriter::LogWriter(Env* env, std::string dir, uint64_t segment_bytes,
                      std::vector<SegmentInfo> closed, uint64_t active_number,
                      std::unique_ptr<WritableFile> active, uint64_t last_version)
@@ -17,10 +24,15 @@ LogWriter::LogWriter(Env* env, std::string dir, uint64_t segment_bytes,
       closed_(std::move(closed)),
       active_number_(active_number),
       last_version_(last_version),
-      active_(std::move(active)) {}
+      active_(std::move(active)),
+      zeroed_end_(active_->Size()) {}
 
 LogWriter::~LogWriter() {
-  if (active_) active_->Close();
+  if (!active_) return;
+  // A clean stop leaves no zeros after the last record; a crash may, and
+  // readers take them for the end of the segment.
+  if (zeroed_end_ > active_->Size()) active_->Truncate(active_->Size());
+  active_->Close();
 }
 
 Status LogWriter::CreateSegment(Env* env, const std::string& dir, uint64_t number,
@@ -42,17 +54,38 @@ Status LogWriter::CreateSegment(Env* env, const std::string& dir, uint64_t numbe
 Status LogWriter::Append(std::string_view records, uint64_t last_version) {
   std::lock_guard lock(mu_);
   const uint64_t before = active_->Size();
+  if (before + records.size() > zeroed_end_) ZeroAhead(before + records.size());
   Status s = active_->Append(records);
   if (s.ok()) {
     last_version_ = last_version;
     return s;
   }
   Status cut = active_->Truncate(before);
-  synced_size_ = std::min(synced_size_, before);
+  CutBack(before);
   if (!cut.ok()) {
     return Status::ReadOnly(s.ToString() + "; cutting the log back also failed: " + cut.ToString());
   }
   return s;
+}
+
+void LogWriter::ZeroAhead(uint64_t end) {
+  // Past the rotation point the next segment takes the appends.
+  if (!zero_ahead_ || end > segment_bytes_) return;
+  const uint64_t step = std::clamp(zeroed_end_, kMinZeroAhead, kMaxZeroAhead);
+  const uint64_t target = std::max(end, std::min(zeroed_end_ + step, segment_bytes_));
+  Status s = active_->ZeroExtend(target);
+  if (s.ok()) {
+    zeroed_end_ = target;
+    return;
+  }
+  zero_ahead_ = false;
+  spdlog::warn("cannot write zeros ahead of the log in {}: {}; appending without them",
+               SegmentFileName(active_number_), s.ToString());
+}
+
+void LogWriter::CutBack(uint64_t size) {
+  synced_size_ = std::min(synced_size_, size);
+  zeroed_end_ = std::min(zeroed_end_, size);
 }
 
 Status LogWriter::Sync() {
@@ -73,7 +106,7 @@ Status LogWriter::SyncLocked() {
 void LogWriter::TruncateActive(uint64_t size) {
   std::lock_guard lock(mu_);
   Status s = active_->Truncate(size);
-  synced_size_ = std::min(synced_size_, size);
+  CutBack(size);
   if (s.ok()) s = SyncLocked();
   if (!s.ok())
     spdlog::error("cutting back {} failed: {}", SegmentFileName(active_number_), s.ToString());
@@ -96,6 +129,8 @@ Status LogWriter::MaybeRotate() {
   active_->Close();
   active_ = std::move(next);
   synced_size_ = active_->Size();  // CreateSegment synced the header
+  zeroed_end_ = active_->Size();
+  zero_ahead_ = true;
   ++active_number_;
   return Status::OK();
 }

@@ -1,7 +1,13 @@
 // LogWriter: owns the log's segment files (format in log_format.h). Appends
 // groups of records to the active segment with one write each, syncs,
 // rotates to a new segment past a size limit, and removes closed segments
-// once snapshots cover them. Thread-safe: the writer thread appends and
+// once snapshots cover them.
+//
+// Appends land on zeros written ahead of them, in extensions that double
+// from 64 KiB to 4 MiB: a sync of a write that grows the file must also
+// write the file's new size (on ext4 a second disk write per sync), a sync
+// of a write inside it need not. A segment can so end in zeros, which
+// readers take for its end (log_format.h). Thread-safe: the writer thread appends and
 // rotates while a snapshot thread may sync and prune.
 #pragma once
 
@@ -60,6 +66,11 @@ class LogWriter {
   // fdatasync of the active segment unless nothing was appended since the
   // last successful one. REQUIRES: mu_ held.
   Status SyncLocked();
+  // Makes the active segment's zeros reach at least end, best effort: when
+  // writing them fails, appends go on growing the file. REQUIRES: mu_ held.
+  void ZeroAhead(uint64_t end);
+  // After the active segment was cut back to size. REQUIRES: mu_ held.
+  void CutBack(uint64_t size);
 
   Env* const env_;
   const std::string dir_;
@@ -72,6 +83,10 @@ class LogWriter {
   // found may still sit unsynced in the page cache (fsync=never, then kill).
   uint64_t synced_size_ = 0;
   std::unique_ptr<WritableFile> active_;
+  // The active segment holds zeros up to here; false once writing them
+  // failed (a full disk, say), until the next segment.
+  uint64_t zeroed_end_;
+  bool zero_ahead_ = true;
 };
 
 }  // namespace cairn::storage

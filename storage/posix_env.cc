@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -47,7 +48,7 @@ std::string Dirname(const std::string& fname) {
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string fname, int fd, uint64_t size)
-      : fname_(std::move(fname)), fd_(fd), size_(size) {}
+      : fname_(std::move(fname)), fd_(fd), size_(size), length_(size) {}
   ~PosixWritableFile() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -67,8 +68,33 @@ class PosixWritableFile final : public WritableFile {
       // A short write (signal, disk nearly full) is retried with the rest;
       // size_ already counts the prefix so the caller can truncate it away.
       size_ += static_cast<uint64_t>(n);
+      length_ = std::max(length_, size_);
       data.remove_prefix(static_cast<size_t>(n));
     }
+    return Status::OK();
+  }
+
+  Status ZeroExtend(uint64_t end) override {
+    if (fd_ < 0) return Closed();
+    if (end <= length_) return Status::OK();
+    // Real zeros, not fallocate: ext4 marks fallocated blocks unwritten, and
+    // the first write to one changes the block map, which a sync must commit.
+    static const std::string zeros(1 << 20, '\0');
+    uint64_t at = length_;
+    while (at < end) {
+      const size_t chunk = static_cast<size_t>(std::min<uint64_t>(end - at, zeros.size()));
+      const ssize_t n = ::pwrite(fd_, zeros.data(), chunk, static_cast<off_t>(at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const int error = errno;
+        if (::ftruncate(fd_, static_cast<off_t>(length_)) != 0) {
+          return PosixError("ftruncate " + fname_ + " after a failed write of zeros", errno);
+        }
+        return PosixError("write zeros to " + fname_, error);
+      }
+      at += static_cast<uint64_t>(n);
+    }
+    length_ = end;
     return Status::OK();
   }
 
@@ -83,7 +109,7 @@ class PosixWritableFile final : public WritableFile {
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
       return PosixError("ftruncate " + fname_, errno);
     }
-    size_ = size;
+    size_ = length_ = size;
     return Status::OK();
   }
 
@@ -103,8 +129,9 @@ class PosixWritableFile final : public WritableFile {
   Status Closed() const { return Status::IoError(fname_ + ": file is closed"); }
 
   const std::string fname_;
-  int fd_;  // -1 once closed
-  uint64_t size_;
+  int fd_;           // -1 once closed
+  uint64_t size_;    // where the next append goes
+  uint64_t length_;  // of the file: size_, or more after ZeroExtend
 };
 
 class PosixSequentialFile final : public SequentialFile {

@@ -375,7 +375,13 @@ Status Recovery::ReplaySegment(size_t i, bool* stop) {
     record_start = reader.valid_bytes();
   }
   bytes_replayed_ += reader.valid_bytes();
-  if (!reader.damaged()) return Status::OK();
+  if (!reader.damaged()) {
+    segments_[i].size = reader.valid_bytes();
+    // Appends continue at the file's end: zeros the last run wrote ahead
+    // of its appends must go first.
+    if (!newest || check_only_ || reader.valid_bytes() == contents.size()) return Status::OK();
+    return env_->TruncateFile(Path(segment.name), reader.valid_bytes());
+  }
 
   if (!newest || reader.ValidRecordFollows(last_version_)) {
     *stop = true;

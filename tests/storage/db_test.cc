@@ -423,13 +423,37 @@ TEST_F(DbTest, DamagedSnapshotIsRefusedNamingTheFile) {
   EXPECT_NE(s.message().find(snapshot), std::string::npos) << s.message();
 }
 
+TEST_F(DbTest, ZerosAfterTheLastRecordAreTheEndOfTheLog) {
+  // What a crash leaves of the zeros the log writes ahead of its appends.
+  {
+    auto db = Open();
+    for (int i = 0; i < 5; ++i) PutOk(db.get(), "k" + std::to_string(i), "v");
+  }
+  const std::string segment = Files(".wal").back();
+  const auto size = std::filesystem::file_size(segment);
+  std::ofstream(segment, std::ios::app | std::ios::binary) << std::string(100000, '\0');
+  std::string report;
+  ASSERT_TRUE(DB::Check(options_, dir_.path(), &report).ok());
+  EXPECT_EQ(report.find("cut"), std::string::npos) << report;
+  EXPECT_EQ(std::filesystem::file_size(segment), size + 100000) << "--check changes nothing";
+  {
+    auto db = Open();
+    EXPECT_EQ(db->Stats().keys, 5u);
+    EXPECT_EQ(std::filesystem::file_size(segment), size) << "appends must follow the last record";
+    EXPECT_EQ(PutOk(db.get(), "after", "v"), 6u);
+  }
+  auto db = Open();
+  EXPECT_EQ(db->Stats().keys, 6u);
+  EXPECT_EQ(db->Get("after")->version, 6u);
+}
+
 TEST_F(DbTest, CheckReportsWithoutChangingAnything) {
   {
     auto db = Open();
     for (int i = 0; i < 5; ++i) PutOk(db.get(), "k" + std::to_string(i), "v");
   }
   const std::string segment = Files(".wal").back();
-  std::ofstream(segment, std::ios::app | std::ios::binary) << std::string(9, '\0');
+  std::ofstream(segment, std::ios::app | std::ios::binary) << std::string(9, 'x');
   const auto size = std::filesystem::file_size(segment);
   std::string report;
   Status s = DB::Check(options_, dir_.path(), &report);

@@ -151,6 +151,29 @@ TEST_F(PosixEnvTest, TruncateRepositionsLaterAppends) {
   EXPECT_EQ(ReadFile("f"), "0123xy");
 }
 
+TEST_F(PosixEnvTest, ZeroExtendLengthensTheFileButNotWhereAppendsGo) {
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_->NewWritableFile(Path("f"), &file).ok());
+  ASSERT_TRUE(file->Append("abc").ok());
+  ASSERT_TRUE(file->ZeroExtend(3 + (3 << 20)).ok());  // past one 1 MiB chunk of zeros
+  EXPECT_EQ(file->Size(), 3u);
+  EXPECT_EQ(std::filesystem::file_size(Path("f")), 3u + (3 << 20));
+  ASSERT_TRUE(file->Append("def").ok());
+  EXPECT_EQ(file->Size(), 6u);
+  EXPECT_EQ(std::filesystem::file_size(Path("f")), 3u + (3 << 20));
+  ASSERT_TRUE(file->ZeroExtend(10).ok());  // already that long: nothing to do
+  ASSERT_TRUE(file->Sync().ok());
+  const std::string contents = ReadFile("f");
+  EXPECT_EQ(contents.substr(0, 6), "abcdef");
+  EXPECT_EQ(std::count(contents.begin(), contents.end(), '\0'),
+            static_cast<long>(contents.size() - 6));
+  ASSERT_TRUE(file->Truncate(4).ok());  // the zeros go too
+  EXPECT_EQ(std::filesystem::file_size(Path("f")), 4u);
+  ASSERT_TRUE(file->Append("x").ok());
+  ASSERT_TRUE(file->Close().ok());
+  EXPECT_EQ(ReadFile("f"), "abcdx");
+}
+
 TEST_F(PosixEnvTest, ClosedFileRefusesWork) {
   std::unique_ptr<WritableFile> file;
   ASSERT_TRUE(env_->NewWritableFile(Path("f"), &file).ok());

@@ -57,15 +57,53 @@ TEST(LogReaderTest, TornTailOfEveryLengthStopsAtLastWholeRecord) {
   }
 }
 
-TEST(LogReaderTest, ZeroAndGarbageTailsAreNotFollowedByValidRecords) {
+TEST(LogReaderTest, ZeroTailIsTheEndOfTheSegment) {
+  std::vector<size_t> ends;
+  const std::string contents = MakeSegment(3, &ends);
+  for (size_t tail : {1u, 7u, 8u, 20u, 21u, 22u, 100u, 4096u, 100000u}) {
+    ReadResult r = ReadAll(contents + std::string(tail, '\0'));
+    EXPECT_EQ(r.records, 3) << "tail " << tail;
+    EXPECT_FALSE(r.damaged) << "tail " << tail;
+    EXPECT_EQ(r.valid_bytes, ends[2]) << "tail " << tail;
+  }
+}
+
+TEST(LogReaderTest, ZerosWithAnythingAfterThemAreDamage) {
+  std::vector<size_t> ends;
+  const std::string contents = MakeSegment(3, &ends);
+  for (size_t at : {0u, 7u, 8u, 21u, 4095u}) {
+    std::string tail(4096, '\0');
+    tail[at] = 1;
+    ReadResult r = ReadAll(contents + tail);
+    EXPECT_EQ(r.records, 3) << "nonzero byte at " << at;
+    EXPECT_TRUE(r.damaged) << "nonzero byte at " << at;
+    EXPECT_EQ(r.valid_bytes, ends[2]);
+    EXPECT_FALSE(r.valid_follows);
+  }
+}
+
+TEST(LogReaderTest, TornRecordInZerosIsDamageWithNothingValidAfter) {
+  // A power cut during an append over zeros written ahead: a prefix of the
+  // record reached the disk, zeros follow.
+  std::vector<size_t> ends;
+  const std::string contents = MakeSegment(4, &ends);
+  for (size_t cut = ends[2] + 1; cut < ends[3]; ++cut) {
+    ReadResult r = ReadAll(contents.substr(0, cut) + std::string(8192, '\0'));
+    EXPECT_EQ(r.records, 3) << "cut at " << cut;
+    // A prefix of zero bytes cannot be told from nothing written.
+    const std::string_view written = std::string_view(contents).substr(ends[2], cut - ends[2]);
+    const bool all_zero = written.find_first_not_of('\0') == std::string_view::npos;
+    EXPECT_EQ(r.damaged, !all_zero) << "cut at " << cut;
+    EXPECT_EQ(r.valid_bytes, ends[2]);
+    EXPECT_FALSE(r.valid_follows);
+  }
+}
+
+TEST(LogReaderTest, GarbageTailsAreNotFollowedByValidRecords) {
   std::vector<size_t> ends;
   const std::string contents = MakeSegment(3, &ends);
   std::mt19937 rng(1);
   for (size_t tail : {1u, 20u, 21u, 22u, 100u, 4096u, 100000u}) {
-    ReadResult zeros = ReadAll(contents + std::string(tail, '\0'));
-    EXPECT_EQ(zeros.records, 3);
-    EXPECT_TRUE(zeros.damaged);
-    EXPECT_FALSE(zeros.valid_follows);
     std::string garbage(tail, '\0');
     for (char& c : garbage) c = static_cast<char>(rng());
     ReadResult random = ReadAll(contents + garbage);

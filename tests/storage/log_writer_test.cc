@@ -1,0 +1,129 @@
+#include "storage/log_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "storage/env.h"
+#include "storage/fault_env.h"
+#include "storage/log_format.h"
+#include "storage/log_reader.h"
+#include "tests/common/temp_dir.h"
+
+namespace cairn::storage {
+namespace {
+
+using test::TempDir;
+
+class LogWriterTest : public testing::Test {
+ protected:
+  // A LogWriter over a fresh segment 1 in dir_, through env.
+  std::unique_ptr<LogWriter> Open(Env* env, uint64_t segment_bytes) {
+    std::unique_ptr<WritableFile> file;
+    Status s = LogWriter::CreateSegment(env, dir_.path(), 1, &file);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return std::make_unique<LogWriter>(env, dir_.path(), segment_bytes, std::vector<SegmentInfo>{},
+                                       1, std::move(file), 0);
+  }
+
+  // Appends one put record of a value_bytes value at the next version.
+  Status AppendRecord(LogWriter* log, size_t value_bytes) {
+    std::string record;
+    const std::string key = "key" + std::to_string(++version_);
+    const std::string value(value_bytes, 'v');
+    AppendLogRecord(&record, version_, {{false, key, value}});
+    return log->Append(record, version_);
+  }
+
+  uint64_t FileLength(uint64_t segment) const {
+    return std::filesystem::file_size(dir_.file(SegmentFileName(segment)));
+  }
+
+  // The records segment holds, and whether reading it stopped at damage.
+  int CountRecords(uint64_t segment, bool* damaged) {
+    std::unique_ptr<FileContents> contents;
+    EXPECT_TRUE(Env::Default()->ReadWholeFile(dir_.file(SegmentFileName(segment)), &contents).ok());
+    LogReader reader(contents->data());
+    uint64_t number = 0;
+    EXPECT_TRUE(reader.ReadHeader(&number).ok());
+    LogRecord record;
+    int n = 0;
+    while (reader.Next(&record)) ++n;
+    *damaged = reader.damaged();
+    return n;
+  }
+
+  TempDir dir_;
+  uint64_t version_ = 0;
+};
+
+TEST_F(LogWriterTest, AppendsLandOnZerosWrittenAhead) {
+  constexpr uint64_t kSegmentBytes = 64 << 20;
+  std::unique_ptr<LogWriter> log = Open(Env::Default(), kSegmentBytes);
+  std::set<uint64_t> lengths;
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_TRUE(AppendRecord(log.get(), 1000).ok());
+    EXPECT_GT(FileLength(1), log->active_size());
+    lengths.insert(FileLength(1));
+  }
+  // About 3 MB appended in 3000 appends; the file grew a few times, each
+  // time by as much as it had (from 64 KiB on).
+  EXPECT_LE(lengths.size(), 8u);
+  EXPECT_GE(*lengths.begin(), kSegmentHeaderSize + (64u << 10));
+  ASSERT_TRUE(log->Sync().ok());
+  bool damaged = true;
+  EXPECT_EQ(CountRecords(1, &damaged), 3000);
+  EXPECT_FALSE(damaged);
+}
+
+TEST_F(LogWriterTest, ZerosStopAtTheSegmentSize) {
+  constexpr uint64_t kSegmentBytes = 10000;
+  std::unique_ptr<LogWriter> log = Open(Env::Default(), kSegmentBytes);
+  ASSERT_TRUE(AppendRecord(log.get(), 100).ok());
+  EXPECT_EQ(FileLength(1), kSegmentBytes);
+  while (log->active_size() < kSegmentBytes) ASSERT_TRUE(AppendRecord(log.get(), 100).ok());
+  EXPECT_EQ(FileLength(1), log->active_size());  // the last append went past the zeros
+  ASSERT_TRUE(log->MaybeRotate().ok());
+  EXPECT_EQ(log->segment_count(), 2u);
+  ASSERT_TRUE(AppendRecord(log.get(), 100).ok());
+  EXPECT_EQ(FileLength(2), kSegmentBytes);
+}
+
+TEST_F(LogWriterTest, NoRoomForZerosStillAppends) {
+  FaultInjectionEnv env(Env::Default());
+  std::unique_ptr<LogWriter> log = Open(&env, 64 << 20);
+  env.SetSpaceLimit(kSegmentHeaderSize + 1000);
+  ASSERT_TRUE(AppendRecord(log.get(), 100).ok());
+  ASSERT_TRUE(AppendRecord(log.get(), 100).ok());
+  EXPECT_EQ(FileLength(1), log->active_size());
+  Status full = AppendRecord(log.get(), 1000);
+  EXPECT_TRUE(full.IsNoSpace()) << full.ToString();
+  ASSERT_TRUE(log->Sync().ok());
+  bool damaged = true;
+  EXPECT_EQ(CountRecords(1, &damaged), 2);
+  EXPECT_FALSE(damaged);
+}
+
+TEST_F(LogWriterTest, FailedAppendDropsTheZerosWithIt) {
+  FaultInjectionEnv env(Env::Default());
+  std::unique_ptr<LogWriter> log = Open(&env, 64 << 20);
+  ASSERT_TRUE(AppendRecord(log.get(), 100).ok());
+  const uint64_t good = log->active_size();
+  env.FailWritesAfter(0);
+  EXPECT_FALSE(AppendRecord(log.get(), 100).ok());
+  EXPECT_EQ(log->active_size(), good);
+  // Cut back to the last good record: later appends write zeros ahead again.
+  EXPECT_EQ(FileLength(1), good);
+  ASSERT_TRUE(AppendRecord(log.get(), 100).ok());
+  EXPECT_GT(FileLength(1), log->active_size());
+  ASSERT_TRUE(log->Sync().ok());
+  bool damaged = true;
+  EXPECT_EQ(CountRecords(1, &damaged), 2);
+  EXPECT_FALSE(damaged);
+}
+
+}  // namespace
+}  // namespace cairn::storage
