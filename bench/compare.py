@@ -118,10 +118,10 @@ SETTINGS = [
     'Cairn: every default except `--port`, `--data-dir`, `--fsync always` (durable) or `--fsync '
     'never` (non-durable); workloads 4 and 5 load under `%s` so that case (a) replays the log '
     'only' % ' '.join(recovery.CAIRN_LOAD),
-    'Workload 3: before each round and after the last, a probe appends %d-byte records to a '
-    'new file in the data root with an fdatasync after each (bench/compare/probe.py); the bound '
-    'is the median probe; -n is the first probe\'s rate times single_seconds, the same for '
-    'both servers.' % len(probe.RECORD),
+    'Workload 3: before each round and after the last, a probe writes %d-byte records with an '
+    'fdatasync after each (bench/compare/probe.py), appending to a new file in the data root, '
+    'then over a zero-filled one; each bound is the median of its probes; -n is the first '
+    'appending probe\'s rate times single_seconds, the same for both servers.' % len(probe.RECORD),
     'Restarts read from the page cache (the data was just written; caches are not dropped).',
     'Memory overhead per key: (VmRSS loaded - VmRSS empty after start - keys x %d) / keys.' % (
         dataset.KEY_BYTES + dataset.VALUE_BYTES),

@@ -146,17 +146,20 @@ def throughput_rows(raw, workload, title, tests, targets, lower_p99=False):
 
 
 def single_connection_rows(raw):
-    probes = [e['probe']['syncs_per_sec'] for e in raw if 'probe' in e]
     runs = [e for e in raw if 'results' in e]
-    bound = _median(probes)
     label = '3 single connection durable, -c 1 -P 1'
     ops = _by_server(runs, _result('put', 'ops'))
-    pct = {k: (100 * v / bound if v is not None and bound else None) for k, v in ops.items()}
-    rows = [Row(label, 'PUT', 'ops/s', ops['redis'], ops['cairn']),
-            Row(label, 'fdatasync probe, same dir', 'ops/s', bound, bound, ratio=False),
-            Row(label, 'PUT as % of fdatasync rate', '%', pct['redis'], pct['cairn'],
-                'Cairn >= 80%', None if pct['cairn'] is None else pct['cairn'] >= 80,
-                ratio=False)]
+    rows = [Row(label, 'PUT', 'ops/s', ops['redis'], ops['cairn'])]
+    # The target is judged against the faster probe: the stricter bound.
+    for key, shape in (('syncs_per_sec', 'appending'),
+                       ('zero_filled_syncs_per_sec', 'in a zero-filled file')):
+        bound = _median([e['probe'][key] for e in raw if key in e.get('probe', {})])
+        pct = {k: (100 * v / bound if v is not None and bound else None) for k, v in ops.items()}
+        rows.append(Row(label, 'fdatasync probe, same dir, ' + shape, 'ops/s', bound, bound,
+                        ratio=False))
+        rows.append(Row(label, 'PUT as % of that rate', '%', pct['redis'], pct['cairn'],
+                        'Cairn >= 80%', None if pct['cairn'] is None else pct['cairn'] >= 80,
+                        ratio=False))
     for field in ('p50', 'p99'):
         lat = _by_server(runs, _result('put', field))
         rows.append(Row(label, 'PUT ' + field, 'ms', lat['redis'], lat['cairn']))

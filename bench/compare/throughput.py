@@ -67,8 +67,12 @@ def _probe(bench, label):
     p = bench.params
     with bench.run_dir('w3-probe') as run_dir:
         rate, syncs = probe.fdatasync_rate(run_dir, p['probe_seconds'])
-    print('workload 3 %s: fdatasync probe %.0f/s' % (label, rate), file=sys.stderr)
+        zf_rate, zf_syncs = probe.fdatasync_rate(run_dir, p['probe_seconds'], zero_filled=True)
+    print('workload 3 %s: fdatasync probe %.0f/s appending, %.0f/s in a zero-filled file' %
+          (label, rate, zf_rate), file=sys.stderr)
     bench.record('3', {'probe': {'when': label, 'syncs_per_sec': rate, 'syncs': syncs,
+                                 'zero_filled_syncs_per_sec': zf_rate,
+                                 'zero_filled_syncs': zf_syncs,
                                  'seconds': p['probe_seconds'],
                                  'record_bytes': len(probe.RECORD)}})
     return rate
