@@ -7,30 +7,6 @@
 
 namespace cairn::storage {
 
-size_t IndexRecord::AllocationSize(size_t key_size, size_t value_size) {
-  return sizeof(IndexRecord) + key_size + value_size;
-}
-
-IndexRecord* IndexRecord::New(std::string_view key, std::string_view value, uint64_t version) {
-  void* block = ::operator new(AllocationSize(key.size(), value.size()));
-  auto* record = new (block)
-      IndexRecord(static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size()), version);
-  if (!key.empty()) std::memcpy(record->bytes(), key.data(), key.size());
-  if (!value.empty()) std::memcpy(record->bytes() + key.size(), value.data(), value.size());
-  return record;
-}
-
-void IndexRecord::Free(IndexRecord* record) {
-  record->~IndexRecord();
-  ::operator delete(record);
-}
-
-void IndexRecord::Overwrite(std::string_view value, uint64_t version) {
-  assert(value.size() == value_size_);
-  if (!value.empty()) std::memcpy(bytes() + key_size_, value.data(), value.size());
-  version_ = version;
-}
-
 OrderedIndex::~OrderedIndex() {
   for (const auto& leaf : leaves_) {
     for (uint32_t i = 0; i < leaf->count; ++i) IndexRecord::Free(leaf->records[i]);
@@ -61,40 +37,43 @@ bool OrderedIndex::Holds(Position p, std::string_view key) const {
          leaves_[p.leaf]->records[p.slot]->key() == key;
 }
 
-const IndexRecord* OrderedIndex::Find(std::string_view key) const {
-  const Position p = LowerBound(key);
-  return Holds(p, key) ? leaves_[p.leaf]->records[p.slot] : nullptr;
-}
+const IndexRecord* OrderedIndex::Find(std::string_view key) const { return table_.Find(key); }
 
 int64_t OrderedIndex::Put(std::string_view key, std::string_view value, uint64_t version) {
-  const Position p = LowerBound(key);
-  if (!Holds(p, key)) {
-    InsertAt(p, IndexRecord::New(key, value, version));
+  IndexRecord* found = table_.Find(key);
+  if (found == nullptr) {
+    IndexRecord* record = IndexRecord::New(key, value, version);
+    InsertAt(LowerBound(key), record);
+    table_.Insert(record);
     record_bytes_ += IndexRecord::AllocationSize(key.size(), value.size());
     ++size_;
     return -1;
   }
-  IndexRecord*& slot = leaves_[p.leaf]->records[p.slot];
-  const size_t old_size = slot->value().size();
+  const size_t old_size = found->value().size();
   if (old_size == value.size()) {
-    slot->Overwrite(value, version);
-  } else {
-    IndexRecord* replacement = IndexRecord::New(key, value, version);
-    IndexRecord::Free(slot);
-    slot = replacement;
-    record_bytes_ = record_bytes_ - old_size + value.size();
+    found->Overwrite(value, version);
+    return static_cast<int64_t>(old_size);
   }
+  const Position p = LowerBound(key);
+  assert(Holds(p, key));
+  IndexRecord* replacement = IndexRecord::New(key, value, version);
+  leaves_[p.leaf]->records[p.slot] = replacement;
+  table_.Replace(found, replacement);
+  IndexRecord::Free(found);
+  record_bytes_ = record_bytes_ - old_size + value.size();
   return static_cast<int64_t>(old_size);
 }
 
 int64_t OrderedIndex::Erase(std::string_view key) {
+  IndexRecord* record = table_.Find(key);
+  if (record == nullptr) return -1;
   const Position p = LowerBound(key);
-  if (!Holds(p, key)) return -1;
-  IndexRecord* record = leaves_[p.leaf]->records[p.slot];
+  assert(Holds(p, key));
   const size_t value_size = record->value().size();
   record_bytes_ -= IndexRecord::AllocationSize(record->key().size(), value_size);
   --size_;
   RemoveAt(p);
+  table_.Erase(record);
   IndexRecord::Free(record);
   return static_cast<int64_t>(value_size);
 }
@@ -156,7 +135,8 @@ void OrderedIndex::MergeIfSparse(size_t index) {
 }
 
 size_t OrderedIndex::memory_bytes() const {
-  return leaves_.size() * sizeof(Leaf) + leaves_.capacity() * sizeof(leaves_[0]) + record_bytes_;
+  return leaves_.size() * sizeof(Leaf) + leaves_.capacity() * sizeof(leaves_[0]) +
+         table_.memory_bytes() + record_bytes_;
 }
 
 }  // namespace cairn::storage
