@@ -51,6 +51,9 @@ class OrderedIndex {
   // Returns the erased record's value size, or -1 when the key was absent.
   int64_t Erase(std::string_view key);
 
+  // A hint: about n keys are coming. Sizes the hash table for them at once.
+  void Reserve(size_t n) { table_.Reserve(n); }
+
   // Calls visit(const IndexRecord&) for each record with key >= start, in key
   // order, while visit returns true.
   template <typename Visit>

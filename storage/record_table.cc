@@ -81,6 +81,12 @@ void RecordTable::Erase(const IndexRecord* record) {
   ++tombstones_;
 }
 
+void RecordTable::Reserve(size_t n) {
+  size_t capacity = std::max(capacity_, kMinCapacity);
+  while (n * 8 > capacity * 7) capacity *= 2;
+  if (capacity != capacity_) Rebuild(capacity);
+}
+
 void RecordTable::Rebuild(size_t capacity) {
   assert(capacity >= kMinCapacity && (capacity & (capacity - 1)) == 0);
   std::unique_ptr<uint64_t[]> old = std::move(slots_);

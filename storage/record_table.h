@@ -33,6 +33,8 @@ class RecordTable {
   void Replace(const IndexRecord* record, IndexRecord* replacement);
   // REQUIRES: record is in the table.
   void Erase(const IndexRecord* record);
+  // Makes room for n entries in all, so that inserting up to n rebuilds nothing.
+  void Reserve(size_t n);
 
   size_t size() const { return size_; }
   size_t memory_bytes() const { return capacity_ * sizeof(uint64_t); }

@@ -119,6 +119,13 @@ Status Recovery::ListDirectory() {
   return Status::OK();
 }
 
+namespace {
+
+// An entry's fixed fields: key length, value length, version (snapshot.h).
+constexpr uint64_t kMinSnapshotEntryBytes = 16;
+
+}  // namespace
+
 Status Recovery::LoadSnapshotFile(uint32_t index, uint64_t* covered) {
   const uint32_t layout = state_->snapshot_layout;
   const std::string name = SnapshotFileName(layout, index);
@@ -129,6 +136,13 @@ Status Recovery::LoadSnapshotFile(uint32_t index, uint64_t* covered) {
   SnapshotInfo info;
   uint64_t max_version = 0;
   const auto shard_count = static_cast<uint32_t>(shards_.size());
+  // With an unchanged layout every entry goes to shard index: size its hash
+  // table once rather than doubling it as it fills. The footer's count is
+  // not checked yet, so it is only a hint, bounded by what the file can hold.
+  if (layout == shard_count && contents.size() >= kSnapshotHeaderSize + kSnapshotFooterSize) {
+    const uint64_t entries = DecodeFixed64(contents.data() + contents.size() - 16);
+    shards_[index]->Reserve(std::min<uint64_t>(entries, contents.size() / kMinSnapshotEntryBytes));
+  }
   s = ReadSnapshot(contents, &info,
                    [&](std::string_view key, std::string_view value, uint64_t version) {
                      shards_[ShardOf(key, shard_count)]->Put(key, value, version);

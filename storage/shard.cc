@@ -62,6 +62,11 @@ uint64_t Shard::value_bytes() const {
   return value_bytes_;
 }
 
+void Shard::Reserve(size_t n) {
+  std::unique_lock lock(mu_);
+  index_.Reserve(n);
+}
+
 uint64_t Shard::memory_bytes() const {
   std::shared_lock lock(mu_);
   return index_.memory_bytes();

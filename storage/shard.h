@@ -29,6 +29,8 @@ class Shard {
   uint64_t VersionOf(std::string_view key) const;
   void Put(std::string_view key, std::string_view value, uint64_t version);
   void Delete(std::string_view key);
+  // OrderedIndex::Reserve.
+  void Reserve(size_t n);
 
   // Appends up to limit entries with keys in [start, end) (empty end: no
   // bound) to *out, in key order.

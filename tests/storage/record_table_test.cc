@@ -84,6 +84,17 @@ TEST_F(RecordTableTest, GrowsByDoublingAndStaysUnderSevenEighths) {
   ExpectMatchesModel(100000);
 }
 
+TEST_F(RecordTableTest, ReserveSizesTheTableOnce) {
+  table_.Reserve(100000);
+  const size_t bytes = table_.memory_bytes();
+  EXPECT_EQ(bytes, 131072u * sizeof(uint64_t));
+  for (uint32_t n = 0; n < 100000; ++n) Insert(KeyOf(n), 1);
+  EXPECT_EQ(table_.memory_bytes(), bytes);
+  table_.Reserve(10);  // never shrinks
+  EXPECT_EQ(table_.memory_bytes(), bytes);
+  ExpectMatchesModel(100000);
+}
+
 TEST_F(RecordTableTest, ReplaceKeepsTheKeyFindable) {
   for (uint32_t n = 0; n < 1000; ++n) Insert(KeyOf(n), 1);
   IndexRecord* old = model_.at(KeyOf(500));
