@@ -21,10 +21,10 @@ constexpr uint64_t kPointerMask = (uint64_t{1} << kTagShift) - 1;
 // shard count, mostly its low bits).
 uint64_t TagOf(uint64_t hash) { return (hash >> 16) & 0xffff; }
 
-uint64_t Pack(IndexRecord* record, uint64_t hash) {
+uint64_t Pack(IndexRecord* record, uint64_t tag) {
   const auto bits = reinterpret_cast<uintptr_t>(record);
   assert((bits & ~kPointerMask) == 0 && bits > kTombstone);
-  return bits | (TagOf(hash) << kTagShift);
+  return bits | (tag << kTagShift);
 }
 
 IndexRecord* RecordIn(uint64_t slot) { return reinterpret_cast<IndexRecord*>(slot & kPointerMask); }
@@ -57,7 +57,7 @@ void RecordTable::Insert(IndexRecord* record) {
   size_t i = hash >> shift_;
   while (slots_[i] != kEmpty && slots_[i] != kTombstone) i = (i + 1) & mask;
   if (slots_[i] == kTombstone) --tombstones_;
-  slots_[i] = Pack(record, hash);
+  slots_[i] = Pack(record, TagOf(hash));
   ++size_;
 }
 
@@ -72,7 +72,8 @@ size_t RecordTable::SlotOf(const IndexRecord* record) const {
 void RecordTable::Replace(const IndexRecord* record, IndexRecord* replacement) {
   assert(record->key() == replacement->key());
   const size_t i = SlotOf(record);
-  slots_[i] = Pack(replacement, KeyHash(replacement->key()));
+  // Same key, same hash: the slot keeps its tag.
+  slots_[i] = Pack(replacement, slots_[i] >> kTagShift);
 }
 
 void RecordTable::Erase(const IndexRecord* record) {
