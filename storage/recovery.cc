@@ -136,18 +136,20 @@ Status Recovery::LoadSnapshotFile(uint32_t index, uint64_t* covered) {
   SnapshotInfo info;
   uint64_t max_version = 0;
   const auto shard_count = static_cast<uint32_t>(shards_.size());
-  // With an unchanged layout every entry goes to shard index: size its hash
-  // table once rather than doubling it as it fills. The footer's count is
-  // not checked yet, so it is only a hint, bounded by what the file can hold.
-  if (layout == shard_count && contents.size() >= kSnapshotHeaderSize + kSnapshotFooterSize) {
-    const uint64_t entries = DecodeFixed64(contents.data() + contents.size() - 16);
-    shards_[index]->Reserve(std::min<uint64_t>(entries, contents.size() / kMinSnapshotEntryBytes));
-  }
-  s = ReadSnapshot(contents, &info,
-                   [&](std::string_view key, std::string_view value, uint64_t version) {
-                     shards_[ShardOf(key, shard_count)]->Put(key, value, version);
-                     max_version = std::max(max_version, version);
-                   });
+  bool sized = false;
+  s = ReadSnapshot(
+      contents, &info, [&](std::string_view key, std::string_view value, uint64_t version) {
+        // With an unchanged layout every entry goes to shard index: size its
+        // hash table once rather than doubling it as it fills. The count is
+        // only a hint, bounded by what the file can hold.
+        if (!sized && layout == shard_count) {
+          shards_[index]->Reserve(
+              std::min<uint64_t>(info.entry_count, contents.size() / kMinSnapshotEntryBytes));
+        }
+        sized = true;
+        shards_[ShardOf(key, shard_count)]->Put(key, value, version);
+        max_version = std::max(max_version, version);
+      });
   if (s.ok() && (info.shard_count != layout || info.shard_index != index)) {
     s = Status::Corruption("snapshot header says shard " + std::to_string(info.shard_index) +
                            " of " + std::to_string(info.shard_count));

@@ -118,8 +118,7 @@ Status WriteSnapshot(Env* env, const std::string& dir, const SnapshotInfo& info,
   return s;
 }
 
-Status VerifySnapshot(std::string_view contents, SnapshotInfo* info, std::string_view* body,
-                      uint64_t* entry_count) {
+Status VerifySnapshot(std::string_view contents, SnapshotInfo* info, std::string_view* body) {
   if (contents.size() < kSnapshotHeaderSize + kSnapshotFooterSize) {
     return Status::Corruption("snapshot is short (" + std::to_string(contents.size()) +
                               " bytes) at offset 0");
@@ -146,7 +145,7 @@ Status VerifySnapshot(std::string_view contents, SnapshotInfo* info, std::string
     return Status::Corruption("bad snapshot footer magic at offset " +
                               std::to_string(footer_offset));
   }
-  *entry_count = DecodeFixed64(contents.data() + footer_offset + 8);
+  info->entry_count = DecodeFixed64(contents.data() + footer_offset + 8);
   *body = contents.substr(kSnapshotHeaderSize, footer_offset - kSnapshotHeaderSize);
   return Status::OK();
 }

@@ -45,6 +45,9 @@ struct SnapshotInfo {
   uint32_t shard_count = 0;
   uint32_t shard_index = 0;
   uint64_t covered_version = 0;
+  // The footer's count, set by ReadSnapshot before its first visit
+  // (WriteSnapshot writes the number of entries it is given).
+  uint64_t entry_count = 0;
 };
 
 std::string SnapshotFileName(uint32_t shard_count, uint32_t shard_index);
@@ -63,18 +66,16 @@ Status ReadSnapshot(std::string_view contents, SnapshotInfo* info, Visit&& visit
 
 // Implementation detail of ReadSnapshot: checks header, footer and checksum;
 // on success *body views the entries.
-Status VerifySnapshot(std::string_view contents, SnapshotInfo* info, std::string_view* body,
-                      uint64_t* entry_count);
+Status VerifySnapshot(std::string_view contents, SnapshotInfo* info, std::string_view* body);
 Status SnapshotEntryAt(std::string_view* body, uint64_t offset, std::string_view* key,
                        std::string_view* value, uint64_t* version);
 
 template <typename Visit>
 Status ReadSnapshot(std::string_view contents, SnapshotInfo* info, Visit&& visit) {
   std::string_view body;
-  uint64_t count = 0;
-  Status s = VerifySnapshot(contents, info, &body, &count);
+  Status s = VerifySnapshot(contents, info, &body);
   if (!s.ok()) return s;
-  for (uint64_t i = 0; i < count; ++i) {
+  for (uint64_t i = 0; i < info->entry_count; ++i) {
     std::string_view key, value;
     uint64_t version = 0;
     const uint64_t offset = static_cast<uint64_t>(body.data() - contents.data());
