@@ -164,6 +164,7 @@ void Connection::OnReadable(boost::system::error_code ec) {
   consuming_ = true;
   Consume(std::string_view(buffer.data(), n));
   consuming_ = false;
+  SubmitWrites();
   DoWrite();
   DoRead();
 }
@@ -337,14 +338,22 @@ void Connection::SubmitWrite(uint64_t id, Slot* slot) {
   const Opcode op = slot->request.opcode;
   storage::Mutation mutation = Service::ToMutation(&slot->request);
   ++writes_in_flight_;
-  writer_->Submit(std::move(mutation), slot->pending_bytes,
-                  [self = shared_from_this(), id, op](const storage::MutationResult& result) {
-                    asio::dispatch(self->socket_.get_executor(),
-                                   [self, id, response = Service::ToResponse(op, result)] {
-                                     --self->writes_in_flight_;
-                                     self->Complete(id, std::move(response));
-                                   });
-                  });
+  unsubmitted_.push_back(
+      Writer::Write{std::move(mutation), slot->pending_bytes,
+                    [self = shared_from_this(), id, op](const storage::MutationResult& result) {
+                      // Posted, not dispatched: a dispatch would run at once on an idle
+                      // strand, and the Pump that Complete queues would then answer the
+                      // group's first write alone, ahead of the rest.
+                      asio::post(self->socket_.get_executor(),
+                                 [self, id, response = Service::ToResponse(op, result)] {
+                                   --self->writes_in_flight_;
+                                   self->Complete(id, std::move(response));
+                                 });
+                    }});
+}
+
+void Connection::SubmitWrites() {
+  if (!unsubmitted_.empty()) writer_->Submit(&unsubmitted_);
 }
 
 void Connection::RequestSnapshot(uint64_t id) {
@@ -399,9 +408,13 @@ void Connection::Pump() {
     }
   }
   last_activity_ = Clock::now();
-  // The answers to what one read brought gather while it is consumed, and
-  // leave in one send after it.
-  if (!consuming_) DoWrite();
+  // The writes and answers of what one read brought gather while it is
+  // consumed: the writes go to the writer together (one group, so their
+  // answers come back together) and the answers leave in one send.
+  if (!consuming_) {
+    SubmitWrites();
+    DoWrite();
+  }
   MaybeFinish();
   DoRead();
 }

@@ -16,17 +16,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "protocol/frame_decoder.h"
 #include "protocol/line_splitter.h"
 #include "protocol/request.h"
 #include "protocol/response.h"
 #include "server/asio.h"
+#include "server/writer.h"
 
 namespace cairn::server {
 
 class Service;
-class Writer;
 class Snapshotter;
 class ConnectionRegistry;
 
@@ -67,7 +68,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void PushDone(protocol::Request request, protocol::Response response);
   // Starts slot id; false if it must wait for the slots before it.
   bool StartSlot(uint64_t id);
+  // Queues slot id's write for SubmitWrites.
   void SubmitWrite(uint64_t id, Slot* slot);
+  void SubmitWrites();
   void RequestSnapshot(uint64_t id);
   void Complete(uint64_t slot_id, protocol::Response response);
   // Starts what may start, answers what has finished, writes, reads on.
@@ -102,8 +105,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t next_to_start_ = 0;  // slots before it have started
   uint64_t pending_bytes_ = 0;  // held by slots in flight
   uint64_t writes_in_flight_ = 0;
-  std::string out_;      // encoded responses not yet handed to the socket
-  std::string writing_;  // being written
+  std::vector<Writer::Write> unsubmitted_;  // started, not yet handed to the writer
+  std::string out_;                         // encoded responses not yet handed to the socket
+  std::string writing_;                     // being written
   bool authenticated_ = false;
 
   bool over_limit_ = false;

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -40,12 +39,21 @@ class Writer {
     uint64_t syncs = 0;
   };
 
+  // One mutation on its way: what the writer commits and whom it answers.
+  struct Write {
+    storage::Mutation mutation;
+    uint64_t bytes = 0;  // memory the write holds while it waits
+    Done done;
+  };
+
   Writer(storage::DB* db, FsyncPolicy policy, std::chrono::milliseconds sync_interval,
          uint64_t max_queue_bytes, Deliver deliver);
   ~Writer();
 
-  // Queues m; done runs once it is committed or has failed. Thread-safe.
-  void Submit(storage::Mutation m, uint64_t bytes, Done done);
+  // Queues every write of *writes, in order, and leaves it empty; they join
+  // one group unless the group's byte budget splits them. Each done runs
+  // once its write is committed or has failed. Thread-safe.
+  void Submit(std::vector<Write>* writes);
   bool congested() const { return queued_bytes_.load() > max_queue_bytes_; }
   // Runs wake (on the writer thread) once the queue is below its cap.
   void NotifyWhenDrained(std::function<void()> wake);
@@ -56,14 +64,11 @@ class Writer {
   void Stop();
 
  private:
-  struct Item {
-    storage::Mutation mutation;
-    uint64_t bytes;
-    Done done;
-  };
-
   void Run();
-  void CommitGroup(std::vector<Item>* group);
+  // Moves the oldest queued writes, up to the group byte budget, to *group.
+  // REQUIRES: mu_ held; group->empty().
+  void TakeGroup(std::vector<Write>* group);
+  void CommitGroup(std::vector<Write>* group);
   void WakeDrainWaiters();
 
   storage::DB* const db_;
@@ -74,7 +79,7 @@ class Writer {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Item> queue_;
+  std::vector<Write> queue_;
   std::vector<std::function<void()>> drain_waiters_;
   bool stopping_ = false;
   std::atomic<uint64_t> queued_bytes_{0};

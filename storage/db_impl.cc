@@ -41,20 +41,23 @@ MutationResult Failure(MutationResult::Code code, std::string message) {
 
 class DBImpl::GroupView {
  public:
+  struct Entry {
+    LogOp op;
+    uint64_t version;
+  };
+
   explicit GroupView(const DBImpl* db) : db_(db) {}
 
-  uint64_t VersionOf(std::string_view key) const {
-    auto it = pending_.find(key);
-    if (it != pending_.end()) return it->second.present ? it->second.version : 0;
+  uint64_t VersionOf(std::string_view key) {
+    if (const Entry* e = Latest(key)) return e->op.is_delete ? 0 : e->version;
     return db_->ShardFor(key).VersionOf(key);
   }
 
   // The key's current value, if present; *scratch may hold its bytes.
-  std::optional<std::string_view> ValueOf(std::string_view key, std::string* scratch) const {
-    auto it = pending_.find(key);
-    if (it != pending_.end()) {
-      if (!it->second.present) return std::nullopt;
-      return it->second.value;
+  std::optional<std::string_view> ValueOf(std::string_view key, std::string* scratch) {
+    if (const Entry* e = Latest(key)) {
+      if (e->op.is_delete) return std::nullopt;
+      return e->op.value;
     }
     std::optional<IndexEntry> entry = db_->ShardFor(key).Get(key);
     if (!entry) return std::nullopt;
@@ -62,19 +65,24 @@ class DBImpl::GroupView {
     return std::string_view(*scratch);
   }
 
-  // REQUIRES: key and value outlive the view.
-  void Record(const LogOp& op, uint64_t version) {
-    pending_[op.key] = Pending{!op.is_delete, op.value, version};
-  }
+  // REQUIRES: op's key and value outlive the view.
+  void Add(const LogOp& op, uint64_t version) { entries_.push_back(Entry{op, version}); }
+  // Every op resolved so far, in order.
+  const std::vector<Entry>& entries() const { return entries_; }
 
  private:
-  struct Pending {
-    bool present;
-    std::string_view value;
-    uint64_t version;
-  };
+  // Keys are indexed only once a lookup needs them, so a group of plain puts
+  // never builds the map.
+  const Entry* Latest(std::string_view key) {
+    for (; indexed_ < entries_.size(); ++indexed_) latest_[entries_[indexed_].op.key] = indexed_;
+    auto it = latest_.find(key);
+    return it == latest_.end() ? nullptr : &entries_[it->second];
+  }
+
   const DBImpl* db_;
-  std::unordered_map<std::string_view, Pending> pending_;
+  std::vector<Entry> entries_;
+  size_t indexed_ = 0;  // entries_[0, indexed_) are in latest_
+  std::unordered_map<std::string_view, size_t> latest_;
 };
 
 Status DB::Open(const Options& options, const std::string& dir, std::unique_ptr<DB>* db) {
@@ -215,7 +223,6 @@ bool DBImpl::Resolve(const Mutation& m, GroupView* view, uint64_t version, std::
       for (const BatchOp& op : m.ops) ops->push_back({op.is_delete, op.key, op.value});
       break;
   }
-  for (const LogOp& op : *ops) view->Record(op, version);
   result->code = Code::kOk;
   result->version = version;
   return true;
@@ -234,17 +241,18 @@ void DBImpl::Commit(std::span<const Mutation> mutations, SyncMode sync,
   }
   GroupView view(this);
   std::string buffer;
-  std::vector<std::vector<LogOp>> records;
-  uint64_t version = last_version_.load(std::memory_order_relaxed);
+  std::vector<LogOp> ops;  // one mutation's, reused
+  const uint64_t first_version = last_version_.load(std::memory_order_relaxed) + 1;
+  uint64_t version = first_version - 1;
   for (size_t i = 0; i < mutations.size(); ++i) {
-    std::vector<LogOp> ops;
+    ops.clear();
     if (Resolve(mutations[i], &view, version + 1, &ops, &(*results)[i])) {
       ++version;
       AppendLogRecord(&buffer, version, ops);
-      records.push_back(std::move(ops));
+      for (const LogOp& op : ops) view.Add(op, version);
     }
   }
-  if (records.empty()) return;
+  if (version < first_version) return;
 
   const uint64_t size_before = log_->active_size();
   Status s = log_->Append(buffer, version);
@@ -261,15 +269,11 @@ void DBImpl::Commit(std::span<const Mutation> mutations, SyncMode sync,
     return;
   }
 
-  uint64_t applied = version - records.size();
-  for (const std::vector<LogOp>& ops : records) {
-    ++applied;
-    for (const LogOp& op : ops) {
-      if (op.is_delete) {
-        ShardFor(op.key).Delete(op.key);
-      } else {
-        ShardFor(op.key).Put(op.key, op.value, applied);
-      }
+  for (const GroupView::Entry& e : view.entries()) {
+    if (e.op.is_delete) {
+      ShardFor(e.op.key).Delete(e.op.key);
+    } else {
+      ShardFor(e.op.key).Put(e.op.key, e.op.value, e.version);
     }
   }
   last_version_.store(version);

@@ -112,6 +112,41 @@ TEST_F(PipeliningTest, PipelinedReadSeesEarlierWritesOfItsConnection) {
   EXPECT_EQ(Read(&client), with_id(Response::OkScan({{"k", "5"}}, false), 8));
 }
 
+// Writes that arrive in one read go to the writer together: they commit as
+// one group, and their answers leave in one send (the client's first recv
+// holds all of them).
+TEST_F(PipeliningTest, WritesOfOneReadCommitAsOneGroupAndAreAnsweredInOneSend) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--fsync", "never"}));
+  // From a connection of its own: the one under test reads raw bytes.
+  auto stat = [&](const char* name) {
+    TestClient observer;
+    EXPECT_TRUE(observer.Connect(port())) << observer.error();
+    Response stats = Call(&observer, StatsRequest());
+    nlohmann::json json = nlohmann::json::parse(stats.fields.at(0), nullptr, false);
+    return json.value(name, uint64_t{0});
+  };
+  const uint64_t groups_before = stat("write_groups");
+  TestClient client;
+  ASSERT_NO_FATAL_FAILURE(Connect(&client));
+
+  constexpr uint32_t kWrites = 16;
+  std::string wire;
+  std::string answers;
+  for (uint32_t i = 1; i <= kWrites; ++i) {
+    protocol::EncodeRequest(WithId(PutRequest("key" + std::to_string(i), "value"), i), &wire);
+    Response answer = Response::OkVersion(i);
+    answer.request_id = i;
+    protocol::EncodeResponse(answer, &answers);
+  }
+  ASSERT_TRUE(client.SendRaw(wire)) << client.error();
+  std::optional<std::string> received = client.ReceiveOnce();
+  ASSERT_TRUE(received) << client.error();
+  EXPECT_EQ(received->size(), answers.size()) << "the first recv held only part of the answers";
+  EXPECT_EQ(*received, answers.substr(0, received->size()));
+  EXPECT_EQ(stat("write_groups"), groups_before + 1);
+  EXPECT_EQ(stat("writes_committed"), kWrites);
+}
+
 TEST_F(PipeliningTest, FrameSplitIntoSingleBytesIsReassembled) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   TestClient client;

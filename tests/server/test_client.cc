@@ -116,6 +116,12 @@ bool TestClient::ReadSome(std::string* out) {
   }
 }
 
+std::optional<std::string> TestClient::ReceiveOnce() {
+  std::string bytes;
+  if (!ReadSome(&bytes)) return std::nullopt;
+  return bytes;
+}
+
 std::optional<protocol::Response> TestClient::ReadResponse() {
   while (true) {
     protocol::Frame frame;

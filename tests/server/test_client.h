@@ -54,6 +54,11 @@ class TestClient {
   // Send(request), then ReadResponse().
   std::optional<protocol::Response> Call(const protocol::Request& request);
 
+  // One recv (waiting up to timeout() for the first byte): the bytes that
+  // have arrived, unparsed, at most 64 KiB; nullopt on timeout or close. For
+  // tests of how answers are sent. Do not mix with the parsing reads.
+  std::optional<std::string> ReceiveOnce();
+
   // The next text line, without its "\n" (a "\r" before it is kept).
   std::optional<std::string> ReadLine();
 
