@@ -30,6 +30,25 @@ bool ParseDecimal(std::string_view text, int64_t* value) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+// At least the log bytes m's record takes (an INCR's value has at most 20
+// digits), so that a group's buffer is sized once.
+size_t LogBytesOf(const Mutation& m) {
+  size_t bytes = kRecordHeaderSize + 4 + m.key.size() + m.value.size() + 20;
+  for (const BatchOp& op : m.ops) bytes += 9 + op.key.size() + op.value.size();
+  return bytes;
+}
+
+// The bytes of a mutation were written by the thread that received it and
+// are not in this core's cache: ask for them a few mutations ahead, so the
+// copy into the log does not wait on each miss in turn.
+void PrefetchBytes(const Mutation& m) {
+  __builtin_prefetch(m.key.data());
+  __builtin_prefetch(m.value.data());
+  __builtin_prefetch(m.value.data() + m.value.size() / 2);
+  __builtin_prefetch(m.value.data() + m.value.size());
+}
+constexpr size_t kPrefetchAhead = 4;
+
 MutationResult Failure(MutationResult::Code code, std::string message) {
   MutationResult result;
   result.code = code;
@@ -241,10 +260,14 @@ void DBImpl::Commit(std::span<const Mutation> mutations, SyncMode sync,
   }
   GroupView view(this);
   std::string buffer;
+  size_t buffer_bytes = 0;
+  for (const Mutation& m : mutations) buffer_bytes += LogBytesOf(m);
+  buffer.reserve(buffer_bytes);
   std::vector<LogOp> ops;  // one mutation's, reused
   const uint64_t first_version = last_version_.load(std::memory_order_relaxed) + 1;
   uint64_t version = first_version - 1;
   for (size_t i = 0; i < mutations.size(); ++i) {
+    if (i + kPrefetchAhead < mutations.size()) PrefetchBytes(mutations[i + kPrefetchAhead]);
     ops.clear();
     if (Resolve(mutations[i], &view, version + 1, &ops, &(*results)[i])) {
       ++version;

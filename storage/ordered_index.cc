@@ -7,10 +7,62 @@
 
 namespace cairn::storage {
 
+namespace {
+
+// The two bytes of key after its first prefix bytes (0 past its end),
+// big-endian. Of two keys that share prefix bytes, the one with the smaller
+// tag is the smaller key; equal tags decide nothing.
+uint16_t KeyTag(std::string_view key, uint32_t prefix) {
+  const auto byte = [key](size_t i) -> unsigned {
+    return i < key.size() ? static_cast<unsigned char>(key[i]) : 0;
+  };
+  return static_cast<uint16_t>(byte(prefix) << 8 | byte(prefix + 1));
+}
+
+uint32_t SharedPrefix(std::string_view a, std::string_view b) {
+  return static_cast<uint32_t>(std::mismatch(a.begin(), a.end(), b.begin(), b.end()).first -
+                               a.begin());
+}
+
+}  // namespace
+
 OrderedIndex::~OrderedIndex() {
   for (const auto& leaf : leaves_) {
-    for (uint32_t i = 0; i < leaf->count; ++i) IndexRecord::Free(leaf->records[i]);
+    for (uint32_t i = 0; i < leaf->count; ++i) {
+      IndexRecord::Free(TaggedRecordPointer(leaf->records[i]));
+    }
   }
+}
+
+void OrderedIndex::Retag(Leaf* leaf, uint32_t prefix) {
+  leaf->prefix = prefix;
+  for (uint32_t i = 0; i < leaf->count; ++i) {
+    IndexRecord* record = TaggedRecordPointer(leaf->records[i]);
+    leaf->records[i] = TagRecord(record, KeyTag(record->key(), prefix));
+  }
+}
+
+size_t OrderedIndex::SlotIn(const Leaf& leaf, std::string_view key) {
+  assert(leaf.count > 0);
+  const std::string_view first = TaggedRecordPointer(leaf.records[0])->key();
+  if (key.substr(0, leaf.prefix) != first.substr(0, leaf.prefix)) {
+    return key < first ? 0 : leaf.count;  // outside the leaf's range
+  }
+  const uint16_t tag = KeyTag(key, leaf.prefix);
+  const uint64_t* begin = leaf.records;
+  const uint64_t* end = leaf.records + leaf.count;
+  const uint64_t* ties =
+      std::partition_point(begin, end, [tag](uint64_t r) { return RecordTag(r) < tag; });
+  const uint64_t* past_ties =
+      std::partition_point(ties, end, [tag](uint64_t r) { return RecordTag(r) == tag; });
+  return static_cast<size_t>(
+      std::partition_point(ties, past_ties,
+                           [key](uint64_t r) { return TaggedRecordPointer(r)->key() < key; }) -
+      begin);
+}
+
+const IndexRecord* OrderedIndex::RecordAt(size_t leaf, size_t slot) const {
+  return TaggedRecordPointer(leaves_[leaf]->records[slot]);
 }
 
 OrderedIndex::Position OrderedIndex::LowerBound(std::string_view key) const {
@@ -19,22 +71,18 @@ OrderedIndex::Position OrderedIndex::LowerBound(std::string_view key) const {
   // key is past that leaf's last key (then it is the next leaf's first).
   auto after = std::upper_bound(leaves_.begin(), leaves_.end(), key,
                                 [](std::string_view k, const std::unique_ptr<Leaf>& leaf) {
-                                  return k < leaf->records[0]->key();
+                                  return k < TaggedRecordPointer(leaf->records[0])->key();
                                 });
   const size_t leaf =
       after == leaves_.begin() ? 0 : static_cast<size_t>(after - leaves_.begin()) - 1;
-  const Leaf& l = *leaves_[leaf];
-  const auto slot =
-      std::lower_bound(l.records, l.records + l.count, key,
-                       [](const IndexRecord* r, std::string_view k) { return r->key() < k; }) -
-      l.records;
-  if (static_cast<uint32_t>(slot) == l.count && leaf + 1 < leaves_.size()) return {leaf + 1, 0};
-  return {leaf, static_cast<size_t>(slot)};
+  const size_t slot = SlotIn(*leaves_[leaf], key);
+  if (slot == leaves_[leaf]->count && leaf + 1 < leaves_.size()) return {leaf + 1, 0};
+  return {leaf, slot};
 }
 
 bool OrderedIndex::Holds(Position p, std::string_view key) const {
   return p.leaf < leaves_.size() && p.slot < leaves_[p.leaf]->count &&
-         leaves_[p.leaf]->records[p.slot]->key() == key;
+         RecordAt(p.leaf, p.slot)->key() == key;
 }
 
 const IndexRecord* OrderedIndex::Find(std::string_view key) const { return table_.Find(key); }
@@ -57,7 +105,8 @@ int64_t OrderedIndex::Put(std::string_view key, std::string_view value, uint64_t
   const Position p = LowerBound(key);
   assert(Holds(p, key));
   IndexRecord* replacement = IndexRecord::New(key, value, version);
-  leaves_[p.leaf]->records[p.slot] = replacement;
+  uint64_t& slot = leaves_[p.leaf]->records[p.slot];
+  slot = TagRecord(replacement, RecordTag(slot));  // same key, same tag
   table_.Replace(found, replacement);
   IndexRecord::Free(found);
   record_bytes_ = record_bytes_ - old_size + value.size();
@@ -88,6 +137,7 @@ void OrderedIndex::InsertAt(Position p, IndexRecord* record) {
     const bool append = p.leaf + 1 == leaves_.size() && p.slot == kLeafCapacity;
     const uint32_t keep = append ? kLeafCapacity : kLeafCapacity / 2;
     next->count = leaf->count - keep;
+    next->prefix = leaf->prefix;  // still shared, so the tags hold
     std::copy(leaf->records + keep, leaf->records + leaf->count, next->records);
     leaf->count = keep;
     leaves_.insert(leaves_.begin() + static_cast<ptrdiff_t>(p.leaf) + 1, std::move(next));
@@ -97,9 +147,19 @@ void OrderedIndex::InsertAt(Position p, IndexRecord* record) {
       leaf = leaves_[p.leaf].get();
     }
   }
+  // A key inserted between two keys shares their prefix; at either end it
+  // may share less of it.
+  const std::string_view key = record->key();
+  if (leaf->count == 0) {
+    leaf->prefix = static_cast<uint32_t>(key.size());
+  } else if (p.slot == 0 || p.slot == leaf->count) {
+    const size_t neighbour = p.slot == 0 ? 0 : leaf->count - 1;
+    const uint32_t shared = SharedPrefix(key, TaggedRecordPointer(leaf->records[neighbour])->key());
+    if (shared < leaf->prefix) Retag(leaf, shared);
+  }
   std::copy_backward(leaf->records + p.slot, leaf->records + leaf->count,
                      leaf->records + leaf->count + 1);
-  leaf->records[p.slot] = record;
+  leaf->records[p.slot] = TagRecord(record, KeyTag(key, leaf->prefix));
   ++leaf->count;
 }
 
@@ -129,8 +189,13 @@ void OrderedIndex::MergeIfSparse(size_t index) {
   }
   Leaf& into = *leaves_[left];
   const Leaf& from = *leaves_[left + 1];
+  const uint32_t prefix =
+      std::min({into.prefix, from.prefix,
+                SharedPrefix(TaggedRecordPointer(into.records[0])->key(),
+                             TaggedRecordPointer(from.records[from.count - 1])->key())});
   std::copy(from.records, from.records + from.count, into.records + into.count);
   into.count += from.count;
+  if (into.prefix != prefix || from.prefix != prefix) Retag(&into, prefix);
   leaves_.erase(leaves_.begin() + static_cast<ptrdiff_t>(left) + 1);
 }
 

@@ -5,14 +5,17 @@
 //
 // Layout:
 //   record   one heap block per key (index_record.h)
-//   leaf     a sorted array of up to kLeafCapacity record pointers
+//   leaf     a sorted array of up to kLeafCapacity record pointers, each
+//            tagged (tagged_record.h) with the two key bytes that follow
+//            the prefix every key of the leaf shares; the search in a leaf
+//            compares tags and reads a record only where tags tie
 //   leaves_  the leaves in key order; every leaf holds at least one record
 //   table_   a hash table of the same records (record_table.h)
 //
 // A point lookup (Find, and Put of a value of the same size) reads the hash
-// table only. Ordered access binary-searches the leaves by their first key,
-// then the leaf: a dozen dependent reads, half of GET's time when it was
-// the only way.
+// table only. Ordered access, and an insert, binary-searches the leaves by
+// their first key, then the leaf by tags (about one record read where
+// there were seven: 30% off BM_ShardPutFresh).
 // A full leaf splits in two, except that an insert past the last key of the
 // last leaf starts a new leaf, so keys loaded in order (a snapshot) fill
 // leaves completely. A leaf that falls under a quarter full merges with a
@@ -29,6 +32,7 @@
 
 #include "storage/index_record.h"
 #include "storage/record_table.h"
+#include "storage/tagged_record.h"
 
 namespace cairn::storage {
 
@@ -61,7 +65,7 @@ class OrderedIndex {
     for (Position p = LowerBound(start); p.leaf < leaves_.size(); ++p.leaf, p.slot = 0) {
       const Leaf& leaf = *leaves_[p.leaf];
       for (; p.slot < leaf.count; ++p.slot) {
-        if (!visit(*leaf.records[p.slot])) return;
+        if (!visit(*TaggedRecordPointer(leaf.records[p.slot]))) return;
       }
     }
   }
@@ -76,7 +80,10 @@ class OrderedIndex {
  private:
   struct Leaf {
     uint32_t count = 0;
-    IndexRecord* records[kLeafCapacity];
+    // Bytes every key of the leaf shares (a lower bound: removals may leave
+    // it short); records[i]'s tag is KeyTag(its key, prefix).
+    uint32_t prefix = 0;
+    uint64_t records[kLeafCapacity];
   };
   // Where key is or would be inserted. slot == count only in the last leaf
   // (or leaf == 0 of an empty index).
@@ -87,6 +94,11 @@ class OrderedIndex {
 
   Position LowerBound(std::string_view key) const;
   bool Holds(Position p, std::string_view key) const;
+  const IndexRecord* RecordAt(size_t leaf, size_t slot) const;
+  // Where key is or would go in leaf: a slot, or count if past its keys.
+  static size_t SlotIn(const Leaf& leaf, std::string_view key);
+  // Lowers leaf.prefix to prefix and tags its records for it.
+  static void Retag(Leaf* leaf, uint32_t prefix);
   void InsertAt(Position p, IndexRecord* record);
   void RemoveAt(Position p);
   void MergeIfSparse(size_t leaf);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "storage/coding.h"
+#include "storage/tagged_record.h"
 
 namespace cairn::storage {
 
@@ -13,34 +14,29 @@ namespace {
 constexpr uint64_t kEmpty = 0;
 constexpr uint64_t kTombstone = 1;
 constexpr size_t kMinCapacity = 16;
-constexpr int kTagShift = 48;
-constexpr uint64_t kPointerMask = (uint64_t{1} << kTagShift) - 1;
 
 // Bits 16..31 of the hash: neither the home slot's (the top bits, for any
 // capacity up to 2^32) nor the shard's (ShardOf takes the hash modulo the
 // shard count, mostly its low bits).
-uint64_t TagOf(uint64_t hash) { return (hash >> 16) & 0xffff; }
+uint16_t TagOf(uint64_t hash) { return static_cast<uint16_t>(hash >> 16); }
 
-uint64_t Pack(IndexRecord* record, uint64_t tag) {
-  const auto bits = reinterpret_cast<uintptr_t>(record);
-  assert((bits & ~kPointerMask) == 0 && bits > kTombstone);
-  return bits | (tag << kTagShift);
+uint64_t Pack(IndexRecord* record, uint16_t tag) {
+  assert(reinterpret_cast<uintptr_t>(record) > kTombstone);
+  return TagRecord(record, tag);
 }
-
-IndexRecord* RecordIn(uint64_t slot) { return reinterpret_cast<IndexRecord*>(slot & kPointerMask); }
 
 }  // namespace
 
 IndexRecord* RecordTable::Find(std::string_view key) const {
   if (size_ == 0) return nullptr;
   const uint64_t hash = KeyHash(key);
-  const uint64_t tag = TagOf(hash);
+  const uint16_t tag = TagOf(hash);
   const size_t mask = capacity_ - 1;
   for (size_t i = hash >> shift_;; i = (i + 1) & mask) {
     const uint64_t slot = slots_[i];
     if (slot == kEmpty) return nullptr;
-    if (slot != kTombstone && (slot >> kTagShift) == tag && RecordIn(slot)->key() == key) {
-      return RecordIn(slot);
+    if (slot != kTombstone && RecordTag(slot) == tag && TaggedRecordPointer(slot)->key() == key) {
+      return TaggedRecordPointer(slot);
     }
   }
 }
@@ -65,7 +61,7 @@ size_t RecordTable::SlotOf(const IndexRecord* record) const {
   const size_t mask = capacity_ - 1;
   for (size_t i = KeyHash(record->key()) >> shift_;; i = (i + 1) & mask) {
     assert(slots_[i] != kEmpty);
-    if (slots_[i] != kTombstone && RecordIn(slots_[i]) == record) return i;
+    if (slots_[i] != kTombstone && TaggedRecordPointer(slots_[i]) == record) return i;
   }
 }
 
@@ -73,7 +69,7 @@ void RecordTable::Replace(const IndexRecord* record, IndexRecord* replacement) {
   assert(record->key() == replacement->key());
   const size_t i = SlotOf(record);
   // Same key, same hash: the slot keeps its tag.
-  slots_[i] = Pack(replacement, slots_[i] >> kTagShift);
+  slots_[i] = Pack(replacement, RecordTag(slots_[i]));
 }
 
 void RecordTable::Erase(const IndexRecord* record) {
@@ -98,7 +94,7 @@ void RecordTable::Rebuild(size_t capacity) {
   size_ = 0;
   tombstones_ = 0;
   for (size_t i = 0; i < old_capacity; ++i) {
-    if (old[i] != kEmpty && old[i] != kTombstone) Insert(RecordIn(old[i]));
+    if (old[i] != kEmpty && old[i] != kTombstone) Insert(TaggedRecordPointer(old[i]));
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <map>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -130,7 +131,28 @@ TEST(OrderedIndexTest, DeletingMostKeysMergesLeaves) {
 
 // Random puts, overwrites and erases against std::map, checked in full every
 // so often, so splits, merges and leaf removal are all crossed.
-TEST(OrderedIndexTest, MatchesAModelUnderRandomChanges) {
+// Key shapes for the leaves' tags (the two bytes after the prefix a leaf's
+// keys share): keys that differ early, keys that share a long prefix, and
+// short binary keys with zero bytes that are prefixes of one another (tags
+// pad with zeros, so those tie).
+std::string LongSharedPrefixKey(uint32_t n) { return "a-long-shared-prefix/" + KeyOf(n); }
+std::string ZeroByteKey(uint32_t n) {
+  std::string key = "p" + std::string(n % 4, '\0');
+  if (n / 4 % 2 == 1) key.push_back(static_cast<char>(n / 8));
+  return key;
+}
+
+struct KeyShape {
+  const char* name;
+  std::string (*key)(uint32_t);
+};
+
+void PrintTo(const KeyShape& shape, std::ostream* os) { *os << shape.name; }
+
+class OrderedIndexModelTest : public testing::TestWithParam<KeyShape> {};
+
+TEST_P(OrderedIndexModelTest, MatchesAModelUnderRandomChanges) {
+  const auto key_of = GetParam().key;
   OrderedIndex index;
   Model model;
   std::mt19937 rng(42);
@@ -138,7 +160,7 @@ TEST(OrderedIndexTest, MatchesAModelUnderRandomChanges) {
     // Alternate growing and shrinking phases over a small key space.
     const bool growing = round % 4 != 3;
     for (int i = 0; i < 2000; ++i) {
-      const std::string key = KeyOf(rng() % 3000);
+      const std::string key = key_of(static_cast<uint32_t>(rng() % 3000));
       const bool put = growing ? rng() % 4 != 0 : rng() % 4 == 0;
       if (put) {
         const std::string value(rng() % 20, static_cast<char>('a' + rng() % 26));
@@ -157,12 +179,20 @@ TEST(OrderedIndexTest, MatchesAModelUnderRandomChanges) {
       }
     }
     ExpectSameAs(model, index);
-    const std::string start = KeyOf(rng() % 3000);
+    const std::string start = key_of(static_cast<uint32_t>(rng() % 3000));
     std::vector<std::string> expected;
     for (auto it = model.lower_bound(start); it != model.end(); ++it) expected.push_back(it->first);
     EXPECT_EQ(KeysFrom(index, start), expected);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(KeyShapes, OrderedIndexModelTest,
+                         testing::Values(KeyShape{"Short", &KeyOf},
+                                         KeyShape{"LongSharedPrefix", &LongSharedPrefixKey},
+                                         KeyShape{"ZeroBytes", &ZeroByteKey}),
+                         [](const testing::TestParamInfo<KeyShape>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace cairn::storage
