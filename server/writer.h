@@ -28,9 +28,10 @@ class Writer {
  public:
   // Runs through Deliver, once per mutation, in commit order.
   using Done = std::function<void(const storage::MutationResult&)>;
-  // Takes one committed group's completions and runs them on another thread
-  // (the server posts them to its event loop), so that the writer goes on to
-  // the next group at once and a group costs one hand-off, not one per write.
+  // Takes work and runs it on another thread (the server posts it to its
+  // event loop): one committed group's completions, so that the writer goes
+  // on to the next group at once and a group costs one hand-off, not one per
+  // write; and the wake-up of an idle writer (Submit).
   using Deliver = std::function<void(std::function<void()> completions)>;
 
   struct Stats {
@@ -51,8 +52,10 @@ class Writer {
   ~Writer();
 
   // Queues every write of *writes, in order, and leaves it empty; they join
-  // one group unless the group's byte budget splits them. Each done runs
-  // once its write is committed or has failed. Thread-safe.
+  // one group unless the group's byte budget splits them. An idle writer
+  // that took its last group moments ago starts once Deliver has run what
+  // it was handed, else at once. Each done runs once its
+  // write is committed or has failed. Thread-safe.
   void Submit(std::vector<Write>* writes);
   bool congested() const { return queued_bytes_.load() > max_queue_bytes_; }
   // Runs wake (on the writer thread) once the queue is below its cap.
@@ -82,6 +85,8 @@ class Writer {
   std::vector<Write> queue_;
   std::vector<std::function<void()>> drain_waiters_;
   bool stopping_ = false;
+  bool wake_scheduled_ = false;                      // a wake-up is with Deliver
+  std::chrono::steady_clock::time_point last_take_;  // when the last group was taken
   std::atomic<uint64_t> queued_bytes_{0};
   Stats stats_;
   std::thread thread_;
