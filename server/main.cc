@@ -125,10 +125,9 @@ int Serve(const Config& config) {
     return kExitStartupFailure;
   }
   boost::asio::io_context io;
-  Writer writer(
-      db.get(), PolicyOf(config.fsync), std::chrono::milliseconds(config.fsync_interval_ms),
-      config.max_writer_queue_bytes,
-      [&io](std::function<void()> completions) { boost::asio::post(io, std::move(completions)); });
+  Writer writer(db.get(), PolicyOf(config.fsync),
+                std::chrono::milliseconds(config.fsync_interval_ms), config.max_writer_queue_bytes,
+                [&io](std::function<void()> work) { boost::asio::post(io, std::move(work)); });
   Service service(config, db.get(), &writer, token);
   Snapshotter snapshotter(db.get(), config.snapshot_every_bytes);
   MemoryTrimmer trimmer(kTrimPeriod, kTrimThresholdBytes);

@@ -32,7 +32,7 @@ class Writer {
   // event loop): one committed group's completions, so that the writer goes
   // on to the next group at once and a group costs one hand-off, not one per
   // write; and the wake-up of an idle writer (Submit).
-  using Deliver = std::function<void(std::function<void()> completions)>;
+  using Deliver = std::function<void(std::function<void()> work)>;
 
   struct Stats {
     uint64_t groups = 0;
@@ -54,8 +54,8 @@ class Writer {
   // Queues every write of *writes, in order, and leaves it empty; they join
   // one group unless the group's byte budget splits them. An idle writer
   // that took its last group moments ago starts once Deliver has run what
-  // it was handed, else at once. Each done runs once its
-  // write is committed or has failed. Thread-safe.
+  // it was handed, else at once. Each done runs once its write is
+  // committed or has failed. Thread-safe.
   void Submit(std::vector<Write>* writes);
   bool congested() const { return queued_bytes_.load() > max_queue_bytes_; }
   // Runs wake (on the writer thread) once the queue is below its cap.
