@@ -45,6 +45,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start(bool over_limit);
   // From any thread: stop reading, answer what was received, close.
   void Shutdown();
+  // Closes at once. REQUIRES: no handler of this connection runs or will
+  // run (the event loop has stopped).
+  void CloseNow() { Close(); }
 
  private:
   enum class Mode { kUnknown, kBinary, kText };

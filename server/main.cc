@@ -178,6 +178,7 @@ int Serve(const Config& config) {
   for (uint32_t i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& t : pool) t.join();
+  server.CloseConnections();
 
   trimmer.Stop();
   snapshotter.Stop();

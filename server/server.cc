@@ -99,4 +99,8 @@ void Server::AwaitConnectionsClosed(std::chrono::steady_clock::time_point deadli
       });
 }
 
+void Server::CloseConnections() {
+  registry_.ForEach([](const std::shared_ptr<Connection>& c) { c->CloseNow(); });
+}
+
 }  // namespace cairn::server

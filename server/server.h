@@ -26,6 +26,10 @@ class Server {
   // Stops accepting and asks every connection to finish; calls done once
   // all have closed or a deadline has passed.
   void BeginShutdown(std::function<void()> done);
+  // Closes the connections still open (those the shutdown's grace period
+  // gave up on), so that none outlives this Server when the event loop's
+  // pending handlers are destroyed. REQUIRES: the event loop has stopped.
+  void CloseConnections();
 
  private:
   void DoAccept();

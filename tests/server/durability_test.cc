@@ -125,6 +125,25 @@ TEST_F(DurabilityTest, SigintExitsZero) {
   EXPECT_EQ(Call(&after, GetRequest("k")), Response::OkValue("v", 1));
 }
 
+// A client that sends and never reads cannot be answered: the shutdown
+// gives up on it after its grace period (5 s) and still exits cleanly, the
+// connection torn down with the event loop (under ASan, a use of anything
+// freed before that fails the exit code).
+TEST_F(DurabilityTest, SigtermExitsZeroPastAClientThatNeverReads) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  TestClient client;
+  ASSERT_NO_FATAL_FAILURE(Connect(&client));
+  const std::string big(1 << 20, 'v');
+  EXPECT_EQ(Call(&client, PutRequest("big", big)), Response::OkVersion(1));
+  std::string wire;
+  for (int i = 0; i < 64; ++i) protocol::EncodeRequest(GetRequest("big"), &wire);
+  ASSERT_TRUE(client.SendRaw(wire)) << client.error();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // answers fill the socket
+  std::optional<ExitStatus> status = server_->Terminate(std::chrono::seconds(15));
+  ASSERT_TRUE(status) << "cairnd still running 15 s after SIGTERM";
+  EXPECT_TRUE(status->exited && status->code == 0) << status->ToString();
+}
+
 TEST_F(DurabilityTest, SigtermDuringPipelinedWritesLosesNoAcknowledgedWrite) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   TestClient client;
