@@ -96,6 +96,7 @@ void AppendFrame(std::string* out, uint8_t magic, uint8_t code, uint32_t request
 
 Result<std::vector<std::string_view>> SplitFields(std::string_view body) {
   std::vector<std::string_view> fields;
+  fields.reserve(4);  // every request but BATCH, in one allocation instead of up to three
   while (!body.empty()) {
     if (body.size() < kFieldLengthSize) {
       return Error{StatusCode::kBadRequest, "body ends with " + std::to_string(body.size()) +

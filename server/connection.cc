@@ -341,14 +341,7 @@ void Connection::SubmitWrite(uint64_t id, Slot* slot) {
   unsubmitted_.push_back(
       Writer::Write{std::move(mutation), slot->pending_bytes,
                     [self = shared_from_this(), id, op](const storage::MutationResult& result) {
-                      // Posted, not dispatched: a dispatch would run at once on an idle
-                      // strand, and the Pump that Complete queues would then answer the
-                      // group's first write alone, ahead of the rest.
-                      asio::post(self->socket_.get_executor(),
-                                 [self, id, response = Service::ToResponse(op, result)] {
-                                   --self->writes_in_flight_;
-                                   self->Complete(id, std::move(response));
-                                 });
+                      self->Finish(id, Service::ToResponse(op, result));
                     }});
 }
 
@@ -362,23 +355,40 @@ void Connection::RequestSnapshot(uint64_t id) {
         Response response =
             s.ok() ? Response::OkVersion(covered)
                    : Response::Failure(StatusCode::kIoError, "snapshot failed: " + s.ToString());
-        asio::post(self->socket_.get_executor(), [self, id, response = std::move(response)] {
-          self->Complete(id, std::move(response));
-        });
+        self->Finish(id, std::move(response));
       });
 }
 
-void Connection::Complete(uint64_t slot_id, Response response) {
-  assert(slot_id >= first_slot_id_ && slot_id - first_slot_id_ < slots_.size());
-  slots_[slot_id - first_slot_id_].response = std::move(response);
-  // A group's answers to this connection arrive back to back: one Pump
-  // after the last of them answers them all with one send.
-  if (pump_posted_) return;
-  pump_posted_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->pump_posted_ = false;
-    self->Pump();
-  });
+void Connection::Finish(uint64_t slot_id, Response response) {
+  bool post;
+  {
+    std::lock_guard lock(finished_mu_);
+    finished_.emplace_back(slot_id, std::move(response));
+    post = !take_posted_;
+    take_posted_ = true;
+  }
+  // One post per connection, not per answer: a group's answers to this
+  // connection arrive back to back, and the one TakeFinished after them
+  // answers them all with one send.
+  if (post) {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->TakeFinished(); });
+  }
+}
+
+void Connection::TakeFinished() {
+  std::vector<std::pair<uint64_t, Response>> finished;
+  {
+    std::lock_guard lock(finished_mu_);
+    finished.swap(finished_);
+    take_posted_ = false;
+  }
+  for (auto& [slot_id, response] : finished) {
+    assert(slot_id >= first_slot_id_ && slot_id - first_slot_id_ < slots_.size());
+    Slot& slot = slots_[slot_id - first_slot_id_];
+    if (slot.kind == Slot::Kind::kWrite) --writes_in_flight_;
+    slot.response = std::move(response);
+  }
+  Pump();
 }
 
 void Connection::Pump() {

@@ -14,8 +14,10 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "protocol/frame_decoder.h"
@@ -75,7 +77,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SubmitWrite(uint64_t id, Slot* slot);
   void SubmitWrites();
   void RequestSnapshot(uint64_t id);
-  void Complete(uint64_t slot_id, protocol::Response response);
+  // From any thread: slot_id's answer is ready.
+  void Finish(uint64_t slot_id, protocol::Response response);
+  // Moves the answers Finish collected into their slots, then pumps.
+  void TakeFinished();
   // Starts what may start, answers what has finished, writes, reads on.
   void Pump();
   void DoWrite();
@@ -109,8 +114,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t pending_bytes_ = 0;  // held by slots in flight
   uint64_t writes_in_flight_ = 0;
   std::vector<Writer::Write> unsubmitted_;  // started, not yet handed to the writer
-  std::string out_;                         // encoded responses not yet handed to the socket
-  std::string writing_;                     // being written
+
+  std::mutex finished_mu_;  // Finish runs on other threads
+  std::vector<std::pair<uint64_t, protocol::Response>> finished_;
+  bool take_posted_ = false;  // a TakeFinished is queued on the strand
+  std::string out_;           // encoded responses not yet handed to the socket
+  std::string writing_;       // being written
   bool authenticated_ = false;
 
   bool over_limit_ = false;
@@ -118,7 +127,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool consuming_ = false;    // inside Consume: no new read may start
   bool read_closed_ = false;  // no more requests will be read
   bool waiting_for_writer_ = false;
-  bool pump_posted_ = false;  // a Pump is queued on the strand
   bool closed_ = false;
   Clock::time_point last_input_;
   Clock::time_point last_activity_;
