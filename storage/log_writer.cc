@@ -11,7 +11,11 @@ namespace cairn::storage {
 namespace {
 
 constexpr uint64_t kMinZeroAhead = 64 << 10;
-constexpr uint64_t kMaxZeroAhead = 4 << 20;
+// Each extension's zeros reach the disk with the next group's sync, which
+// every client waiting on it feels (under strace, a sync after 1 MiB of
+// zeros took 4.3-5.1 ms, the median sync 0.37 ms). 50 clients at -P 16,
+// p99, median of 8 runs: 9.4 ms with 4 MiB extensions, 8.2 ms with 256 KiB.
+constexpr uint64_t kMaxZeroAhead = 256 << 10;
 
 }  // namespace
 

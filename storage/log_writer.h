@@ -4,7 +4,7 @@
 // once snapshots cover them.
 //
 // Appends land on zeros written ahead of them, in extensions that double
-// from 64 KiB to 4 MiB: a sync of a write that grows the file must also
+// from 64 KiB to 256 KiB: a sync of a write that grows the file must also
 // write the file's new size (on ext4 a second disk write per sync), a sync
 // of a write inside it need not. A segment can so end in zeros, which
 // readers take for its end (log_format.h). Thread-safe: the writer thread appends and
