@@ -33,9 +33,9 @@ bool ParseDecimal(std::string_view text, int64_t* value) {
 // At least the log bytes m's record takes (an INCR's value has at most 20
 // digits), so that a group's buffer is sized once.
 size_t LogBytesOf(const Mutation& m) {
-  size_t bytes = kRecordHeaderSize + 4 + m.key.size() + m.value.size() + 20;
-  for (const BatchOp& op : m.ops) bytes += 9 + op.key.size() + op.value.size();
-  return bytes;
+  size_t data_bytes = m.key.size() + m.value.size() + 20;
+  for (const BatchOp& op : m.ops) data_bytes += op.key.size() + op.value.size();
+  return LogRecordBytesBound(std::max<size_t>(m.ops.size(), 1), data_bytes);
 }
 
 // The bytes of a mutation were written by the thread that received it and

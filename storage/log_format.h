@@ -67,6 +67,13 @@ Status DecodeSegmentHeader(std::string_view header, uint64_t* segment_number);
 // one op, a batch record otherwise. REQUIRES: !ops.empty().
 void AppendLogRecord(std::string* dst, uint64_t version, const std::vector<LogOp>& ops);
 
+// At least the bytes AppendLogRecord appends for op_count ops whose keys and
+// values hold data_bytes in all (header, then a u32 key length or op count,
+// then per batch op a type byte and two u32 lengths).
+inline constexpr size_t LogRecordBytesBound(size_t op_count, size_t data_bytes) {
+  return kRecordHeaderSize + 4 + 9 * op_count + data_bytes;
+}
+
 // Decodes a payload of the given type into record->ops; false when the
 // payload is malformed.
 bool DecodeRecordPayload(RecordType type, std::string_view payload, LogRecord* record);

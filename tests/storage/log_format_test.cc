@@ -78,6 +78,22 @@ TEST(LogFormatTest, RecordsRoundTripArbitraryBytes) {
   EXPECT_EQ(reader.valid_bytes(), contents.size());
 }
 
+TEST(LogFormatTest, RecordBytesBoundHoldsForEveryRecordType) {
+  const std::vector<std::vector<LogOp>> records = {
+      {{false, "key", "value"}},
+      {{true, "key", {}}},
+      {{false, "", ""}},
+      {{false, "k", "v"}, {true, "gone", {}}, {false, "", "x"}},
+  };
+  for (const std::vector<LogOp>& ops : records) {
+    size_t data_bytes = 0;
+    for (const LogOp& op : ops) data_bytes += op.key.size() + op.value.size();
+    std::string encoded;
+    AppendLogRecord(&encoded, 1, ops);
+    EXPECT_LE(encoded.size(), LogRecordBytesBound(ops.size(), data_bytes)) << ops.size();
+  }
+}
+
 TEST(LogFormatTest, MalformedBatchPayloadsAreRejected) {
   LogRecord record;
   std::string payload;
