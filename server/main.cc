@@ -43,13 +43,11 @@ storage::Options StorageOptions(const Config& config) {
   options.segment_bytes = config.segment_bytes;
   options.recovery = config.recovery == "point-in-time" ? storage::RecoveryMode::kPointInTime
                                                         : storage::RecoveryMode::kStrict;
+  options.sync_policy = config.fsync == "interval" ? storage::SyncPolicy::kPeriodic
+                        : config.fsync == "never"  ? storage::SyncPolicy::kNone
+                                                   : storage::SyncPolicy::kEveryCommit;
+  options.sync_period = std::chrono::milliseconds(config.fsync_interval_ms);
   return options;
-}
-
-FsyncPolicy PolicyOf(const std::string& name) {
-  if (name == "interval") return FsyncPolicy::kInterval;
-  if (name == "never") return FsyncPolicy::kNever;
-  return FsyncPolicy::kAlways;
 }
 
 // The token file's content without trailing whitespace; false on failure.
@@ -125,8 +123,7 @@ int Serve(const Config& config) {
     return kExitStartupFailure;
   }
   boost::asio::io_context io;
-  Writer writer(db.get(), PolicyOf(config.fsync),
-                std::chrono::milliseconds(config.fsync_interval_ms), config.max_writer_queue_bytes,
+  Writer writer(db.get(), config.max_writer_queue_bytes,
                 [&io](std::function<void()> work) { boost::asio::post(io, std::move(work)); });
   Service service(config, db.get(), &writer, token);
   Snapshotter snapshotter(db.get(), config.snapshot_every_bytes);

@@ -173,7 +173,7 @@ std::string Service::StatsJson() const {
   j["protocol_errors"] = counters_.protocol_errors.load();
   j["write_groups"] = writer.groups;
   j["writes_committed"] = writer.mutations;
-  j["log_syncs"] = writer.syncs;
+  j["log_syncs"] = db.log_syncs;
   j["writer_queue_bytes"] = writer_->queued_bytes();
   return j.dump();
 }

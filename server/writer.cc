@@ -1,7 +1,5 @@
 #include "server/writer.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cassert>
 #include <iterator>
@@ -19,11 +17,8 @@ constexpr auto kWakeBatchWindow = std::chrono::microseconds(200);
 
 }  // namespace
 
-Writer::Writer(storage::DB* db, FsyncPolicy policy, std::chrono::milliseconds sync_interval,
-               uint64_t max_queue_bytes, Deliver deliver)
+Writer::Writer(storage::DB* db, uint64_t max_queue_bytes, Deliver deliver)
     : db_(db),
-      policy_(policy),
-      sync_interval_(sync_interval),
       max_queue_bytes_(max_queue_bytes),
       deliver_(std::move(deliver)),
       thread_([this] { Run(); }) {}
@@ -117,38 +112,22 @@ void Writer::TakeGroup(std::vector<Write>* group) {
 }
 
 void Writer::Run() {
-  using Clock = std::chrono::steady_clock;
-  auto next_sync = Clock::now() + sync_interval_;
-  bool unsynced = false;
   std::vector<Write> group;
   while (true) {
+    const auto sync_due = db_->SyncIfDue();
     {
       std::unique_lock lock(mu_);
       auto ready = [this] { return stopping_ || !queue_.empty(); };
-      if (policy_ == FsyncPolicy::kInterval && unsynced) {
-        cv_.wait_until(lock, next_sync, ready);
-      } else {
+      if (sync_due == std::chrono::steady_clock::time_point::max()) {
         cv_.wait(lock, ready);
+      } else {
+        cv_.wait_until(lock, sync_due, ready);
       }
       TakeGroup(&group);
       if (group.empty() && stopping_) break;
-      if (!group.empty()) last_take_ = Clock::now();
+      if (!group.empty()) last_take_ = std::chrono::steady_clock::now();
     }
-    if (!group.empty()) {
-      CommitGroup(&group);
-      unsynced = policy_ != FsyncPolicy::kAlways;
-    }
-    if (policy_ == FsyncPolicy::kInterval && unsynced && Clock::now() >= next_sync) {
-      db_->SyncLog();
-      unsynced = false;
-      next_sync = Clock::now() + sync_interval_;
-      std::lock_guard lock(mu_);
-      ++stats_.syncs;
-    }
-  }
-  if (unsynced && !db_->read_only()) {
-    storage::Status s = db_->SyncLog();
-    if (!s.ok()) spdlog::error("final log sync failed: {}", s.ToString());
+    if (!group.empty()) CommitGroup(&group);
   }
 }
 
@@ -166,9 +145,7 @@ void Writer::CommitGroup(std::vector<Write>* group) {
   }
   group->clear();
   std::vector<storage::MutationResult> results;
-  const auto sync =
-      policy_ == FsyncPolicy::kAlways ? storage::SyncMode::kSync : storage::SyncMode::kNoSync;
-  db_->Commit(mutations, sync, &results);
+  db_->Commit(mutations, &results);
   assert(results.size() == dones.size());
   // Counted before anyone is answered, so a client that has its answer sees
   // its write in STATS.
@@ -177,7 +154,6 @@ void Writer::CommitGroup(std::vector<Write>* group) {
     std::lock_guard lock(mu_);
     ++stats_.groups;
     stats_.mutations += count;
-    if (sync == storage::SyncMode::kSync) ++stats_.syncs;
   }
   // The mutations travel back with their completions: their buffers were
   // allocated on the delivering thread, and freeing them there keeps each

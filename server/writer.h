@@ -1,8 +1,9 @@
 // Writer: the one thread that changes the store. Connections Submit
 // mutations from any thread; the writer takes everything pending (up to a
-// byte budget) as one group, hands it to DB::Commit (one write and, under
-// fsync=always, one sync for the whole group), and only then completes each
-// mutation. While it commits, the next group gathers in the queue.
+// byte budget) as one group, hands it to DB::Commit (one write and, as the
+// store's sync policy says, one sync for the whole group), and only then
+// completes each mutation. While it commits, the next group gathers in the
+// queue; while it waits, it calls DB::SyncIfDue when the store asks.
 //
 // Backpressure: queued_bytes() tells how much waits; connections stop
 // reading while it is over the configured cap and ask to be told
@@ -22,8 +23,6 @@
 
 namespace cairn::server {
 
-enum class FsyncPolicy { kAlways, kInterval, kNever };
-
 class Writer {
  public:
   // Runs through Deliver, once per mutation, in commit order.
@@ -37,7 +36,6 @@ class Writer {
   struct Stats {
     uint64_t groups = 0;
     uint64_t mutations = 0;
-    uint64_t syncs = 0;
   };
 
   // One mutation on its way: what the writer commits and whom it answers.
@@ -47,8 +45,7 @@ class Writer {
     Done done;
   };
 
-  Writer(storage::DB* db, FsyncPolicy policy, std::chrono::milliseconds sync_interval,
-         uint64_t max_queue_bytes, Deliver deliver);
+  Writer(storage::DB* db, uint64_t max_queue_bytes, Deliver deliver);
   ~Writer();
 
   // Queues every write of *writes, in order, and leaves it empty; they join
@@ -63,7 +60,8 @@ class Writer {
   uint64_t queued_bytes() const { return queued_bytes_.load(); }
   Stats stats() const;
 
-  // Commits everything queued, syncs, and ends the thread. Idempotent.
+  // Commits everything queued and ends the thread (the DB syncs when it
+  // closes). Idempotent.
   void Stop();
 
  private:
@@ -75,8 +73,6 @@ class Writer {
   void WakeDrainWaiters();
 
   storage::DB* const db_;
-  const FsyncPolicy policy_;
-  const std::chrono::milliseconds sync_interval_;
   const uint64_t max_queue_bytes_;
   const Deliver deliver_;
 

@@ -2,23 +2,24 @@
 // snapshots, recovered on Open into an in-memory, sharded, ordered index.
 //
 // Threading contract:
-// - Commit and SyncLog are called by ONE writer thread at a time (the server's
-//   writer). This is the group-commit boundary: the caller gathers whatever
-//   requests are pending into one Commit call; Commit resolves them in order,
-//   appends all their records with one write, syncs once (if asked) and only
-//   then applies them to the index. Requests that arrive meanwhile form the
-//   next group.
+// - Commit and SyncIfDue are called by ONE writer thread at a time (the
+//   server's writer). This is the group-commit boundary: the caller gathers
+//   whatever requests are pending into one Commit call; Commit resolves them
+//   in order, appends all their records with one write, syncs once (as the
+//   sync policy says) and only then applies them to the index. Requests that
+//   arrive meanwhile form the next group.
 // - Get, Scan, Stats may be called from any thread, concurrently with Commit.
 //   They observe every committed group whose Commit has returned.
 // - Snapshot may run on any thread concurrently with Commit. A write waits
 //   for it only while it copies the shard the write touches, and while it
-//   syncs the log once per shard (which the writer shares: under
-//   fsync=always the next group's sync then has less to do).
+//   syncs the log once per shard (which the writer shares: when every
+//   commit syncs, the next group's sync then has less to do).
 // - Every mutation's keys and values, encoded, stay under 1 GiB (the log's
 //   record limit); the server's frame limit guarantees it.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -42,8 +43,19 @@ enum class RecoveryMode {
   kPointInTime,
 };
 
+// When the log is synced. Under every policy a crash (or power cut) leaves
+// a prefix of the commit order and never lets a version be handed out twice;
+// the policy says how much of the tail a power cut can take (storage.md §9).
+enum class SyncPolicy {
+  kEveryCommit,  // Commit returns once its group is on disk: nothing is lost
+  kPeriodic,     // SyncIfDue syncs once the oldest unsynced group is sync_period old
+  kNone,         // only for rotations, snapshots, version reservations and close
+};
+
 struct Options {
   Env* env = Env::Default();
+  SyncPolicy sync_policy = SyncPolicy::kEveryCommit;
+  std::chrono::milliseconds sync_period{1000};
   uint32_t shards = 8;
   uint64_t segment_bytes = 64ull << 20;  // a new log segment past this size
   RecoveryMode recovery = RecoveryMode::kStrict;
@@ -68,13 +80,12 @@ struct DbStats {
   uint64_t log_segments = 0;
   uint64_t log_bytes = 0;  // bytes in all live segments
   uint64_t log_bytes_since_snapshot = 0;
+  uint64_t log_syncs = 0;
   uint64_t key_bytes = 0;
   uint64_t value_bytes = 0;
   uint64_t index_bytes = 0;  // heap the index holds (keys and values included)
   bool read_only = false;
 };
-
-enum class SyncMode { kSync, kNoSync };
 
 class DB {
  public:
@@ -91,15 +102,19 @@ class DB {
   DB(const DB&) = delete;
   DB& operator=(const DB&) = delete;
 
-  // Resolves, logs, (syncs,) and applies a group of mutations; results[i]
-  // answers mutations[i]. A group whose write or sync fails is applied to
-  // nothing: every result is kIoError. After a failed sync every later Commit
-  // answers kReadOnly.
+  // Resolves, logs, syncs as Options::sync_policy says, and applies a group
+  // of mutations; results[i] answers mutations[i]. A group whose write or
+  // sync fails is applied to nothing, takes no version and never reappears
+  // after a crash: every result is kIoError. After a failed sync, wherever it
+  // happened, every later Commit answers kReadOnly.
   // REQUIRES: single writer thread; results->size() becomes mutations.size().
-  virtual void Commit(std::span<const Mutation> mutations, SyncMode sync,
+  virtual void Commit(std::span<const Mutation> mutations,
                       std::vector<MutationResult>* results) = 0;
-  // Syncs everything appended so far (the interval fsync policy).
+  // SyncPolicy::kPeriodic: syncs when due. Returns when to call it next
+  // (time_point::max() when nothing waits for a sync).
   // REQUIRES: single writer thread.
+  virtual std::chrono::steady_clock::time_point SyncIfDue() = 0;
+  // Makes everything committed so far durable.
   virtual Status SyncLog() = 0;
 
   virtual std::optional<ValueAndVersion> Get(std::string_view key) const = 0;

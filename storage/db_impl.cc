@@ -130,12 +130,7 @@ DBImpl::DBImpl(const Options& options, std::string dir) : options_(options), dir
   for (uint32_t i = 0; i < options_.shards; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
-DBImpl::~DBImpl() {
-  if (log_ && !read_only_) {
-    Status s = log_->Sync();
-    if (!s.ok()) spdlog::error("final log sync failed: {}", s.ToString());
-  }
-}
+DBImpl::~DBImpl() = default;
 
 Status DBImpl::Init() {
   Env* env = options_.env;
@@ -149,16 +144,28 @@ Status DBImpl::Init() {
   s = Recover(options_, dir_, /*check_only=*/false, &shards_, &state, nullptr);
   if (!s.ok()) return s;
   std::unique_ptr<WritableFile> active;
-  if (state.has_active_segment) {
+  if (state.has_active_segment && state.active_format == kLogFormatVersion) {
     s = env->NewAppendableFile(dir_ + "/" + SegmentFileName(state.active_segment), &active);
   } else {
-    s = LogWriter::CreateSegment(env, dir_, state.active_segment, &active);
+    // A segment of an older format is closed as it is: new records go to a
+    // segment of the current one.
+    if (state.has_active_segment) {
+      state.closed_segments.push_back(
+          {state.active_segment, state.log_last_version, state.active_bytes});
+      ++state.active_segment;
+    }
+    s = LogWriter::CreateSegment(env, dir_, state.active_segment, {}, &active);
   }
   if (!s.ok()) return s;
-  log_ = std::make_unique<LogWriter>(env, dir_, options_.segment_bytes,
-                                     std::move(state.closed_segments), state.active_segment,
-                                     std::move(active), state.last_version);
-  last_version_ = state.last_version;
+  log_ = std::make_unique<LogWriter>(options_, dir_, std::move(state.closed_segments),
+                                     state.active_segment, std::move(active),
+                                     state.log_last_version);
+  // Versions up to the recovered ceiling may have been handed out before a
+  // crash: the run starts past them.
+  const uint64_t base = std::max(state.last_version, state.ceiling);
+  s = log_->Start(base);
+  if (!s.ok()) return s;
+  last_version_ = base;
   snapshot_version_ = state.snapshot_version;
   log_bytes_since_snapshot_ = log_->total_bytes();
   // A new shard layout needs its own snapshots before old ones can go; and
@@ -177,15 +184,6 @@ Status DBImpl::Init() {
 
 Shard& DBImpl::ShardFor(std::string_view key) const {
   return *shards_[ShardOf(key, static_cast<uint32_t>(shards_.size()))];
-}
-
-void DBImpl::EnterReadOnly(const Status& cause) {
-  if (!read_only_.exchange(true)) {
-    spdlog::critical(
-        "STORAGE IS NOW READ-ONLY until restart: {}. Data in the OS cache can no longer be "
-        "trusted to reach the disk; writes are refused, reads continue.",
-        cause.ToString());
-  }
 }
 
 bool DBImpl::Resolve(const Mutation& m, GroupView* view, uint64_t version, std::vector<LogOp>* ops,
@@ -247,22 +245,21 @@ bool DBImpl::Resolve(const Mutation& m, GroupView* view, uint64_t version, std::
   return true;
 }
 
-void DBImpl::Commit(std::span<const Mutation> mutations, SyncMode sync,
-                    std::vector<MutationResult>* results) {
+void DBImpl::Commit(std::span<const Mutation> mutations, std::vector<MutationResult>* results) {
   using Code = MutationResult::Code;
   // Sized once: resolved INCR values live in *results and the log ops view them.
   results->assign(mutations.size(), MutationResult{});
-  if (read_only_) {
-    for (MutationResult& r : *results) {
-      r = Failure(Code::kReadOnly, "storage is read-only after a failed sync; restart to recover");
-    }
+  if (log_->failed()) {
+    const std::string why = log_->failure().message();
+    for (MutationResult& r : *results) r = Failure(Code::kReadOnly, why);
     return;
   }
   GroupView view(this);
   std::string buffer;
-  size_t buffer_bytes = 0;
+  size_t buffer_bytes = kGroupRecordSize;
   for (const Mutation& m : mutations) buffer_bytes += LogBytesOf(m);
   buffer.reserve(buffer_bytes);
+  LogWriter::ReserveGroupRecord(&buffer);
   std::vector<LogOp> ops;  // one mutation's, reused
   const uint64_t first_version = last_version_.load(std::memory_order_relaxed) + 1;
   uint64_t version = first_version - 1;
@@ -277,16 +274,7 @@ void DBImpl::Commit(std::span<const Mutation> mutations, SyncMode sync,
   }
   if (version < first_version) return;
 
-  const uint64_t size_before = log_->active_size();
-  Status s = log_->Append(buffer, version);
-  if (s.ok() && sync == SyncMode::kSync) {
-    s = log_->Sync();
-    if (!s.ok()) {
-      log_->TruncateActive(size_before);
-      EnterReadOnly(s);
-    }
-  }
-  if (s.IsReadOnly()) EnterReadOnly(s);
+  Status s = log_->Commit(&buffer, version);
   if (!s.ok()) {
     for (MutationResult& r : *results) r = Failure(Code::kIoError, s.ToString());
     return;
@@ -301,16 +289,11 @@ void DBImpl::Commit(std::span<const Mutation> mutations, SyncMode sync,
   }
   last_version_.store(version);
   log_bytes_since_snapshot_ += buffer.size();
-  s = log_->MaybeRotate();
-  if (!s.ok()) EnterReadOnly(s);
 }
 
-Status DBImpl::SyncLog() {
-  if (read_only_) return Status::ReadOnly("storage is read-only after a failed sync");
-  Status s = log_->Sync();
-  if (!s.ok()) EnterReadOnly(s);
-  return s;
-}
+std::chrono::steady_clock::time_point DBImpl::SyncIfDue() { return log_->SyncIfDue(); }
+
+Status DBImpl::SyncLog() { return log_->Sync(); }
 
 std::optional<ValueAndVersion> DBImpl::Get(std::string_view key) const {
   std::optional<IndexEntry> entry = ShardFor(key).Get(key);
@@ -355,7 +338,8 @@ DbStats DBImpl::Stats() const {
   stats.log_segments = log_->segment_count();
   stats.log_bytes = log_->total_bytes();
   stats.log_bytes_since_snapshot = log_bytes_since_snapshot_.load();
-  stats.read_only = read_only_.load();
+  stats.log_syncs = log_->sync_count();
+  stats.read_only = log_->failed();
   return stats;
 }
 
@@ -376,6 +360,10 @@ Status DBImpl::RemoveStaleSnapshots() {
 
 Status DBImpl::Snapshot(uint64_t* covered) {
   std::lock_guard lock(snapshot_mu_);
+  // The active segment is closed first, so that the snapshots cover all of
+  // it and the pruning below can remove it.
+  Status rotated = log_->Rotate();
+  if (!rotated.ok()) return rotated;
   const uint64_t bytes_at_start = log_bytes_since_snapshot_.load();
   uint64_t lowest = std::numeric_limits<uint64_t>::max();
   const auto shard_count = static_cast<uint32_t>(shards_.size());
@@ -386,10 +374,7 @@ Status DBImpl::Snapshot(uint64_t* covered) {
     // synced (fsync policies interval and never): sync them before the image
     // that contains them can become durable.
     Status s = log_->Sync();
-    if (!s.ok()) {
-      EnterReadOnly(s);
-      return s;
-    }
+    if (!s.ok()) return s;
     s = WriteSnapshot(options_.env, dir_, {shard_count, i, cover}, entries);
     if (!s.ok()) return s;
     lowest = std::min(lowest, cover);

@@ -23,15 +23,16 @@ class DBImpl final : public DB {
   // Takes the lock, recovers, opens the log. Called once, by DB::Open.
   Status Init();
 
-  void Commit(std::span<const Mutation> mutations, SyncMode sync,
+  void Commit(std::span<const Mutation> mutations,
               std::vector<MutationResult>* results) override;
+  std::chrono::steady_clock::time_point SyncIfDue() override;
   Status SyncLog() override;
   std::optional<ValueAndVersion> Get(std::string_view key) const override;
   ScanResult Scan(std::string_view start, std::string_view end, size_t limit,
                   size_t max_bytes) const override;
   DbStats Stats() const override;
   Status Snapshot(uint64_t* covered) override;
-  bool read_only() const override { return read_only_.load(); }
+  bool read_only() const override { return log_->failed(); }
 
  private:
   // A key's state as the group being resolved sees it: the index plus the
@@ -43,7 +44,6 @@ class DBImpl final : public DB {
   // true; otherwise fills *result with why nothing is written.
   bool Resolve(const Mutation& m, GroupView* view, uint64_t version, std::vector<LogOp>* ops,
                MutationResult* result);
-  void EnterReadOnly(const Status& cause);
   // Removes snapshot files of other shard layouts (after a reshard).
   Status RemoveStaleSnapshots();
 
@@ -55,7 +55,6 @@ class DBImpl final : public DB {
 
   // Written by the writer thread only; read by any.
   std::atomic<uint64_t> last_version_{0};  // the newest committed version
-  std::atomic<bool> read_only_{false};
   std::atomic<uint64_t> log_bytes_since_snapshot_{0};
 
   std::mutex snapshot_mu_;  // one Snapshot at a time

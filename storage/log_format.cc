@@ -43,7 +43,8 @@ std::string EncodeSegmentHeader(uint64_t segment_number) {
   return header;
 }
 
-Status DecodeSegmentHeader(std::string_view header, uint64_t* segment_number) {
+Status DecodeSegmentHeader(std::string_view header, uint64_t* segment_number,
+                           uint32_t* format_out) {
   if (header.size() < kSegmentHeaderSize) {
     return Status::Corruption("segment header is short (" + std::to_string(header.size()) +
                               " bytes)");
@@ -55,11 +56,32 @@ Status DecodeSegmentHeader(std::string_view header, uint64_t* segment_number) {
     return Status::Corruption("segment header checksum mismatch");
   }
   uint32_t format = DecodeFixed32(header.data() + 8);
-  if (format != kLogFormatVersion) {
+  if (format < kOldestLogFormatVersion || format > kLogFormatVersion) {
     return Status::Corruption("unsupported log format version " + std::to_string(format));
   }
+  if (format_out) *format_out = format;
   *segment_number = DecodeFixed64(header.data() + 16);
   return Status::OK();
+}
+
+namespace {
+
+void SealRecord(char* header, RecordType type, size_t payload, uint64_t version) {
+  assert(payload <= kMaxRecordPayload);
+  EncodeFixed32(header + 8, static_cast<uint32_t>(payload));
+  header[12] = static_cast<char>(type);
+  EncodeFixed64(header + 13, version);
+  EncodeFixed64(header, Checksum(std::string_view(header + 8, kRecordHeaderSize - 8 + payload)));
+}
+
+}  // namespace
+
+void EncodeGroupRecord(char* dst, uint64_t prev_version, const GroupInfo& group) {
+  assert(group.base >= prev_version);
+  EncodeFixed64(dst + kRecordHeaderSize, group.base);
+  EncodeFixed64(dst + kRecordHeaderSize + 8, group.ceiling);
+  EncodeFixed64(dst + kRecordHeaderSize + 16, group.durable_bytes);
+  SealRecord(dst, RecordType::kGroup, kGroupPayloadSize, prev_version);
 }
 
 void AppendLogRecord(std::string* dst, uint64_t version, const std::vector<LogOp>& ops) {
@@ -83,18 +105,20 @@ void AppendLogRecord(std::string* dst, uint64_t version, const std::vector<LogOp
       PutLengthPrefixed(dst, op.value);
     }
   }
-  const size_t payload = dst->size() - start - kRecordHeaderSize;
-  assert(payload <= kMaxRecordPayload);
-  char* header = dst->data() + start;
-  EncodeFixed32(header + 8, static_cast<uint32_t>(payload));
-  header[12] = static_cast<char>(type);
-  EncodeFixed64(header + 13, version);
-  EncodeFixed64(header, Checksum(std::string_view(header + 8, kRecordHeaderSize - 8 + payload)));
+  SealRecord(dst->data() + start, type, dst->size() - start - kRecordHeaderSize, version);
 }
 
 bool DecodeRecordPayload(RecordType type, std::string_view payload, LogRecord* record) {
   record->ops.clear();
+  record->is_group = false;
   switch (type) {
+    case RecordType::kGroup:
+      if (payload.size() != kGroupPayloadSize) return false;
+      record->is_group = true;
+      record->group.base = DecodeFixed64(payload.data());
+      record->group.ceiling = DecodeFixed64(payload.data() + 8);
+      record->group.durable_bytes = DecodeFixed64(payload.data() + 16);
+      return record->group.base >= record->version;
     case RecordType::kDelete:
       record->ops.push_back(LogOp{true, payload, {}});
       return true;

@@ -7,9 +7,9 @@
 
 namespace cairn::storage {
 
-Status LogReader::ReadHeader(uint64_t* segment_number) {
+Status LogReader::ReadHeader(uint64_t* segment_number, uint32_t* format) {
   assert(offset_ == 0);
-  Status s = DecodeSegmentHeader(contents_.substr(0, kSegmentHeaderSize), segment_number);
+  Status s = DecodeSegmentHeader(contents_.substr(0, kSegmentHeaderSize), segment_number, format);
   if (s.ok()) offset_ = kSegmentHeaderSize;
   return s;
 }
@@ -24,7 +24,7 @@ bool LogReader::RecordAt(uint64_t offset, uint32_t* payload_length, std::string*
   const uint32_t length = DecodeFixed32(header + 8);
   const auto type = static_cast<uint8_t>(header[12]);
   if (type < static_cast<uint8_t>(RecordType::kPut) ||
-      type > static_cast<uint8_t>(RecordType::kBatch)) {
+      type > static_cast<uint8_t>(RecordType::kGroup)) {
     *why = "bad record type " + std::to_string(type);
     return false;
   }
@@ -82,6 +82,26 @@ bool LogReader::ValidRecordFollows(uint64_t after_version) const {
     if (version <= after_version || version > max_version) continue;
     uint32_t length = 0;
     if (RecordAt(offset, &length, &why)) return true;
+  }
+  return false;
+}
+
+bool LogReader::DurableClaimPast() const {
+  assert(damaged());
+  std::string why;
+  for (uint64_t offset = offset_ + 1; offset + kGroupRecordSize <= contents_.size(); ++offset) {
+    // The type and length bytes rule out almost every offset before the
+    // checksum is computed.
+    const char* header = contents_.data() + offset;
+    if (static_cast<uint8_t>(header[12]) != static_cast<uint8_t>(RecordType::kGroup) ||
+        DecodeFixed32(header + 8) != kGroupPayloadSize) {
+      continue;
+    }
+    uint32_t length = 0;
+    if (RecordAt(offset, &length, &why) &&
+        DecodeFixed64(header + kRecordHeaderSize + 16) > offset_) {
+      return true;
+    }
   }
   return false;
 }

@@ -2,7 +2,7 @@
 // record's checksum and shape (format in log_format.h). It stops at the first
 // record that is truncated or damaged and reports where; whether that is a
 // torn tail to cut or damage to refuse is the caller's decision (recovery.h),
-// helped by ValidRecordFollows.
+// helped by DurableClaimPast and ValidRecordFollows.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,7 @@ class LogReader {
   explicit LogReader(std::string_view contents) : contents_(contents) {}
 
   // Checks the segment header. REQUIRES: called once, before Next.
-  Status ReadHeader(uint64_t* segment_number);
+  Status ReadHeader(uint64_t* segment_number, uint32_t* format = nullptr);
 
   // Decodes the next record into *record. False at the end of the segment
   // or at damage; damaged() tells which.
@@ -39,6 +39,13 @@ class LogReader {
   // nothing valid behind the torn record; damage followed by valid records is
   // not a crash artifact. REQUIRES: damaged().
   bool ValidRecordFollows(uint64_t after_version) const;
+
+  // Whether a valid group record past the damage says the segment was on
+  // disk beyond the damage when that group was written: then the damage is
+  // in bytes that were synced, not a crash artifact. Unsynced bytes may
+  // reach the disk in any order of pages, so valid records after damage
+  // alone prove nothing. REQUIRES: damaged().
+  bool DurableClaimPast() const;
 
  private:
   // Whether the file holds only zeros from offset on.

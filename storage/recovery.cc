@@ -26,6 +26,7 @@ struct SegmentFile {
   uint64_t number = 0;
   std::string name;
   uint64_t size = 0;
+  uint32_t format = 0;  // once its header was read
 };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -78,7 +79,8 @@ class Recovery {
   std::vector<std::string> temp_files_;
   std::vector<uint64_t> covers_;  // per shard of the loaded layout
   uint64_t min_cover_ = 0;
-  uint64_t last_version_ = 0;  // of the last log record read
+  uint64_t last_version_ = 0;  // of the last log record read (a group record's base counts)
+  uint64_t ceiling_ = 0;       // of the last group record read
   std::atomic<uint64_t> max_snapshot_version_{0};
   uint64_t records_replayed_ = 0;
   uint64_t bytes_replayed_ = 0;
@@ -104,7 +106,7 @@ Status Recovery::ListDirectory() {
     if (name.ends_with(kTempSuffix)) {
       temp_files_.push_back(name);
     } else if (ParseSegmentFileName(name, &number)) {
-      SegmentFile segment{number, name, 0};
+      SegmentFile segment{number, name, 0, 0};
       s = env_->GetFileSize(Path(name), &segment.size);
       if (!s.ok()) return s;
       segments_.push_back(segment);
@@ -243,24 +245,23 @@ Status Recovery::LoadSnapshots() {
 uint64_t Recovery::PeekFirstVersion(const SegmentFile& segment) {
   // Reads the header and the first record only, and trusts the version only
   // if the record's checksum holds: a flipped bit here must not make
-  // recovery skip older segments.
+  // recovery skip older segments; nor a damaged length make it allocate
+  // more than the file holds.
+  constexpr size_t kHead = kSegmentHeaderSize + kRecordHeaderSize;
   std::unique_ptr<SequentialFile> file;
-  if (!env_->NewSequentialFile(Path(segment.name), &file).ok()) return 0;
+  if (segment.size < kHead || !env_->NewSequentialFile(Path(segment.name), &file).ok()) return 0;
   std::string contents, scratch;
   std::string_view chunk;
-  if (!file->Read(kSegmentHeaderSize + kRecordHeaderSize, &scratch, &chunk).ok() ||
-      chunk.size() < kSegmentHeaderSize + kRecordHeaderSize) {
-    return 0;
-  }
+  if (!file->Read(kHead, &scratch, &chunk).ok() || chunk.size() < kHead) return 0;
   contents.assign(chunk);
   const uint32_t length = DecodeFixed32(contents.data() + kSegmentHeaderSize + 8);
-  if (length > kMaxRecordPayload || !file->Read(length, &scratch, &chunk).ok()) return 0;
+  if (length > segment.size - kHead || !file->Read(length, &scratch, &chunk).ok()) return 0;
   contents.append(chunk);
   LogReader reader(contents);
   uint64_t number = 0;
   LogRecord record;
   if (!reader.ReadHeader(&number).ok() || !reader.Next(&record)) return 0;
-  return record.version;
+  return record.is_group ? record.group.base + 1 : record.version;
 }
 
 size_t Recovery::FirstNeededSegment() {
@@ -305,7 +306,8 @@ Status Recovery::MoveAside(size_t i, std::string_view prefix) {
   if (!s.ok()) return s;
   std::unique_ptr<WritableFile> file;
   if (prefix.size() < kSegmentHeaderSize) {
-    s = LogWriter::CreateSegment(env_, dir_, segments_[i].number, &file);
+    s = LogWriter::CreateSegment(env_, dir_, segments_[i].number, {}, &file);
+    segments_[i].format = kLogFormatVersion;
   } else {
     const std::string tmp = Path(segments_[i].name) + std::string(kTempSuffix);
     s = env_->NewWritableFile(tmp, &file);
@@ -351,43 +353,56 @@ Status Recovery::ReplaySegment(size_t i, bool* stop) {
   const std::string_view contents = mapped->data();
   LogReader reader(contents);
   uint64_t number = 0;
-  s = reader.ReadHeader(&number);
+  uint32_t format = 0;
+  s = reader.ReadHeader(&number, &format);
   if (s.ok() && number != segment.number) {
     s = Status::Corruption("header names segment " + std::to_string(number));
   }
   if (!s.ok()) {
-    if (newest && contents.size() <= kSegmentHeaderSize) {
-      // Created but not yet written when the process stopped: nothing in it.
+    if (newest && contents.size() <= kSegmentHeaderSize + kGroupRecordSize) {
+      // Created but not yet synced when the process stopped (CreateSegment
+      // writes the header and a group record, then syncs): nothing in it.
       Warn(segment.name + ": " + s.message() + (check_only_ ? "; would rewrite" : "; rewriting") +
            " the header of this empty segment");
       if (check_only_) return Status::OK();
+      segments_[i].format = kLogFormatVersion;
+      segments_[i].size = kSegmentHeaderSize;
       std::unique_ptr<WritableFile> file;
-      s = LogWriter::CreateSegment(env_, dir_, segment.number, &file);
+      s = LogWriter::CreateSegment(env_, dir_, segment.number, {}, &file);
       if (file) file->Close();
       return s;
     }
     *stop = true;
     return Damage(i, 0, s.message(), contents);
   }
+  segments_[i].format = format;
 
   LogRecord record;
   uint64_t record_start = reader.valid_bytes();
   while (reader.Next(&record)) {
     // Records every snapshot covers need only grow; from the lowest cover on,
-    // versions must be consecutive, or records are missing.
+    // versions must be consecutive, or records are missing. A group record
+    // carries the version of the record before it, so it claims the one after.
+    const uint64_t claimed = record.is_group ? record.version + 1 : record.version;
     const uint64_t expected = std::max(last_version_, min_cover_) + 1;
-    const bool covered = record.version <= min_cover_;
-    if (covered ? record.version <= last_version_ : record.version != expected) {
+    const bool covered = claimed <= min_cover_;
+    if (covered ? claimed <= last_version_ : claimed != expected) {
       *stop = true;
       return Damage(i, record_start,
                     "record has version " + std::to_string(record.version) + ", expected " +
-                        std::to_string(covered ? last_version_ + 1 : expected) +
+                        std::to_string((covered ? last_version_ + 1 : expected) -
+                                       (record.is_group ? 1 : 0)) +
                         " (log records are missing or out of order)",
                     contents);
     }
-    if (!covered) Apply(record);
-    last_version_ = record.version;
-    ++records_replayed_;
+    if (record.is_group) {
+      last_version_ = record.group.base;
+      ceiling_ = record.group.ceiling;
+    } else {
+      if (!covered) Apply(record);
+      last_version_ = record.version;
+      ++records_replayed_;
+    }
     record_start = reader.valid_bytes();
   }
   bytes_replayed_ += reader.valid_bytes();
@@ -399,7 +414,10 @@ Status Recovery::ReplaySegment(size_t i, bool* stop) {
     return env_->TruncateFile(Path(segment.name), reader.valid_bytes());
   }
 
-  if (!newest || reader.ValidRecordFollows(last_version_)) {
+  const bool synced_damage = format == kOldestLogFormatVersion
+                                 ? reader.ValidRecordFollows(last_version_)
+                                 : reader.DurableClaimPast();
+  if (!newest || synced_damage) {
     *stop = true;
     return Damage(i, reader.valid_bytes(), reader.damage(), contents);
   }
@@ -437,6 +455,8 @@ Status Recovery::ReplayLog() {
     // The newest surviving segment becomes the active one.
     state_->has_active_segment = true;
     state_->active_segment = state_->closed_segments.back().number;
+    state_->active_bytes = state_->closed_segments.back().bytes;
+    state_->active_format = segments_[i - 1].format;
     state_->closed_segments.pop_back();
   } else {
     state_->active_segment = segments_.empty() ? 1 : segments_.back().number + 1;
@@ -469,6 +489,7 @@ Status Recovery::Run() {
   if (!s.ok()) return s;
   state_->last_version = std::max({last_version_, min_cover_, max_snapshot_version_.load()});
   state_->log_last_version = last_version_;
+  state_->ceiling = ceiling_;
   uint64_t keys = 0;
   for (const auto& shard : shards_) keys += shard->size();
   Info("recovered " + std::to_string(keys) + " keys at version " +

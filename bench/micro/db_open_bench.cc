@@ -24,6 +24,7 @@ constexpr size_t kGroup = 256;
 storage::Options BenchOptions() {
   storage::Options options;
   options.segment_bytes = 1 << 20;
+  options.sync_policy = storage::SyncPolicy::kNone;
   return options;
 }
 
@@ -44,7 +45,7 @@ class PreparedDb {
       for (size_t j = i; j < std::min(keys.size(), i + kGroup); ++j) {
         group.push_back(storage::Mutation::Put(keys[j], value));
       }
-      db->Commit(group, storage::SyncMode::kNoSync, &results);
+      db->Commit(group, &results);
     }
     uint64_t covered = 0;
     if (snapshot) s = db->Snapshot(&covered);

@@ -47,7 +47,7 @@ TEST(DbConcurrencyTest, ReadsScansAndSnapshotsBesideTheWriter) {
         group.push_back(Mutation::Batch({{false, "pair-a", std::to_string(g)},
                                          {false, "pair-b", std::to_string(g)}}));
         std::vector<MutationResult> results;
-        db->Commit(group, g % 2 ? SyncMode::kSync : SyncMode::kNoSync, &results);
+        db->Commit(group, &results);
       }
       done = true;
     });

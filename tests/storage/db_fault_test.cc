@@ -26,7 +26,7 @@ class Workload {
     for (int step = 0; step < 40; ++step) {
       std::vector<Mutation> group = Group(step);
       std::vector<MutationResult> results;
-      db->Commit(group, SyncMode::kSync, &results);
+      db->Commit(group, &results);
       model->Record(group, results);
       for (const MutationResult& r : results) {
         if (r.code == Code::kIoError || r.code == Code::kReadOnly) return false;

@@ -81,7 +81,7 @@ TEST(DbModelTest, RandomOperationsWithCrashesMatchTheModel) {
           group.push_back(RandomMutation(rng, model.acked()));
         }
         std::vector<MutationResult> results;
-        db->Commit(group, SyncMode::kSync, &results);
+        db->Commit(group, &results);
         operations += group.size();
         ASSERT_NO_FATAL_FAILURE(model.Record(group, results)) << "round " << round;
         if (rng() % 25 == 0) {

@@ -6,7 +6,9 @@
 #include <fstream>
 
 #include "db_test_util.h"
+#include "storage/fault_env.h"
 #include "storage/log_format.h"
+#include "storage/log_reader.h"
 #include "tests/common/temp_dir.h"
 
 namespace cairn::storage {
@@ -130,7 +132,7 @@ TEST_F(DbTest, GroupResolvesAgainstEarlierMutationsOfTheSameGroup) {
   group.push_back(Mutation::Delete("k"));
   group.push_back(Mutation::Batch({{false, "x", "1"}, {true, "y", ""}, {false, "z", "3"}}));
   std::vector<MutationResult> results;
-  db->Commit(group, SyncMode::kSync, &results);
+  db->Commit(group, &results);
   ASSERT_EQ(results.size(), group.size());
   EXPECT_EQ(results[0].version, 1u);
   EXPECT_EQ(results[1].version, 2u);
@@ -238,14 +240,23 @@ TEST_F(DbTest, TornTailIsCutAndStartupContinues) {
     for (int i = 0; i < 10; ++i) PutOk(db.get(), "k" + std::to_string(i), "v");
   }
   const std::string segment = Files(".wal").back();
-  const auto size = std::filesystem::file_size(segment);
+  std::string clean;
+  ASSERT_TRUE(ReadFileToString(Env::Default(), segment, &clean).ok());
   for (const std::string& tail : {std::string(7, '\0'), std::string("garbage!garbage!garbage!")}) {
-    std::ofstream(segment, std::ios::app | std::ios::binary) << tail;
-    auto db = Open();
-    EXPECT_EQ(db->Stats().keys, 10u);
-    EXPECT_EQ(std::filesystem::file_size(segment), size) << "tail cut on disk";
+    std::ofstream(segment, std::ios::trunc | std::ios::binary) << clean << tail;
+    {
+      auto db = Open();
+      EXPECT_EQ(db->Stats().keys, 10u);
+    }
+    // Cut, then a group record from the open and one from the close.
+    std::string now;
+    ASSERT_TRUE(ReadFileToString(Env::Default(), segment, &now).ok());
+    EXPECT_EQ(now.size(), clean.size() + 2 * kGroupRecordSize) << "tail cut on disk";
+    EXPECT_EQ(now.substr(0, clean.size()), clean);
   }
-  std::filesystem::resize_file(segment, size - 3);  // tear the last record
+  // Tear the last put, which the close's group record follows.
+  std::ofstream(segment, std::ios::trunc | std::ios::binary)
+      << clean.substr(0, clean.size() - kGroupRecordSize - 3);
   auto db = Open();
   EXPECT_EQ(db->Stats().keys, 9u);
   EXPECT_EQ(PutOk(db.get(), "new", "v"), 10u) << "the torn write's version is reused";
@@ -266,16 +277,18 @@ TEST_F(DbTest, BatchCutAtEveryByteIsAllOrNothing) {
     EXPECT_EQ(CommitOne(db.get(), Mutation::Batch(ops)).version, 2u);
   }
   const auto after_batch = std::filesystem::file_size(segment);
+  // The close's group record follows the batch.
+  const auto batch_end = after_batch - kGroupRecordSize;
   std::string full;
   ASSERT_TRUE(ReadFileToString(Env::Default(), segment, &full).ok());
-  for (auto cut = before_batch; cut <= after_batch; ++cut) {
+  for (auto cut = before_batch; cut <= batch_end; ++cut) {
     {
       std::ofstream out(segment, std::ios::binary | std::ios::trunc);
       out.write(full.data(), static_cast<std::streamsize>(cut));
     }
     auto db = Open();
     ASSERT_TRUE(db) << "cut at " << cut;
-    const bool whole = cut == after_batch;
+    const bool whole = cut == batch_end;
     EXPECT_EQ(db->Stats().keys, whole ? 5u : 1u) << "cut at " << cut;
     EXPECT_EQ(db->Get("before").has_value(), !whole) << "cut at " << cut;
     EXPECT_EQ(db->Stats().last_version, whole ? 2u : 1u) << "cut at " << cut;
@@ -341,28 +354,52 @@ TEST_F(DbTest, FlippedFirstRecordOfTheNewestSegmentDoesNotHideOlderSegments) {
     PutOk(db.get(), "k" + std::to_string(written++), std::string(100, 'v'));
   }
   // Its version now reads 1 or so: an unchecked peek at it would skip the
-  // older segment as if snapshots covered it.
+  // older segment as if snapshots covered it. It was synced, so strict mode
+  // refuses; point-in-time keeps every record before it.
   FlipVersionBit(Files(".wal").back(), kSegmentHeaderSize);
+  std::unique_ptr<DB> refused;
+  EXPECT_TRUE(DB::Open(options_, dir_.path(), &refused).IsCorruption());
+  options_.recovery = RecoveryMode::kPointInTime;
   auto db = Open();
   ASSERT_TRUE(db);
   EXPECT_EQ(db->Stats().keys, static_cast<uint64_t>(written - 1))
-      << "only the damaged last record (a torn tail) may be lost";
+      << "only the records from the damage on may be lost";
+}
+
+// Where the data record of version starts in segment file, 0 if none.
+uint64_t OffsetOfVersion(const std::string& file, uint64_t version) {
+  std::string contents;
+  EXPECT_TRUE(ReadFileToString(Env::Default(), file, &contents).ok());
+  LogReader reader(contents);
+  uint64_t number = 0;
+  EXPECT_TRUE(reader.ReadHeader(&number).ok());
+  LogRecord record;
+  for (uint64_t start = reader.valid_bytes(); reader.Next(&record); start = reader.valid_bytes()) {
+    if (!record.is_group && record.version == version) return start;
+  }
+  return 0;
 }
 
 TEST_F(DbTest, PointInTimeBelowTheSnapshotCoverLeavesALogStrictModeAccepts) {
   options_.shards = 1;
-  std::vector<uint64_t> record_offsets;
+  FaultInjectionEnv env(Env::Default());
   {
-    auto db = Open();
+    Options options = options_;
+    options.env = &env;
+    auto db = OpenOrDie(options, dir_.path());
     for (int i = 1; i <= 10; ++i) PutOk(db.get(), "k" + std::to_string(i), "v");
+    // The snapshot cannot start a new segment, so the one it covers half of
+    // stays.
+    env.FailNextDirSync();
     uint64_t covered = 0;
     ASSERT_TRUE(db->Snapshot(&covered).ok());
+    ASSERT_EQ(Files(".wal").size(), 1u);
     for (int i = 11; i <= 20; ++i) PutOk(db.get(), "k" + std::to_string(i), "v");
   }
   const std::string segment = Files(".wal").back();
-  // Records are all the same size here: the fifth starts four records in.
-  const uint64_t record_size = (std::filesystem::file_size(segment) - kSegmentHeaderSize) / 20;
-  FlipVersionBit(segment, kSegmentHeaderSize + 4 * record_size);
+  const uint64_t fifth = OffsetOfVersion(segment, 5);
+  ASSERT_GT(fifth, 0u);
+  FlipVersionBit(segment, fifth);
   std::unique_ptr<DB> db;
   EXPECT_TRUE(DB::Open(options_, dir_.path(), &db).IsCorruption());
   options_.recovery = RecoveryMode::kPointInTime;
@@ -439,7 +476,8 @@ TEST_F(DbTest, ZerosAfterTheLastRecordAreTheEndOfTheLog) {
   {
     auto db = Open();
     EXPECT_EQ(db->Stats().keys, 5u);
-    EXPECT_EQ(std::filesystem::file_size(segment), size) << "appends must follow the last record";
+    EXPECT_EQ(std::filesystem::file_size(segment), size + kGroupRecordSize)
+        << "appends (the open's group record first) must follow the last record";
     EXPECT_EQ(PutOk(db.get(), "after", "v"), 6u);
   }
   auto db = Open();

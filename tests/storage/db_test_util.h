@@ -11,9 +11,9 @@
 
 namespace cairn::storage {
 
-inline MutationResult CommitOne(DB* db, Mutation m, SyncMode sync = SyncMode::kSync) {
+inline MutationResult CommitOne(DB* db, Mutation m) {
   std::vector<MutationResult> results;
-  db->Commit(std::span<const Mutation>(&m, 1), sync, &results);
+  db->Commit(std::span<const Mutation>(&m, 1), &results);
   EXPECT_EQ(results.size(), 1u);
   return results.empty() ? MutationResult{} : results[0];
 }
