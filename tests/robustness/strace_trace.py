@@ -30,11 +30,11 @@ def traced_pid(strace_proc):
     return int(open(path).read().split()[0])
 
 
-def parse(trace_path):
+def parse(trace_path, with_pid=False):
     """Returns (name, args_text, start, end) per completed system call of a
-    trace written with strace -f -tt -T, sorted by start. args_text runs from
-    the call's name to its result (e.g. '... = -1 EIO (Input/output error)
-    (INJECTED) <0.000012>')."""
+    trace written with strace -f -tt -T, sorted by start; with_pid puts the
+    thread id first. args_text runs from the call's name to its result (e.g.
+    '... = -1 EIO (Input/output error) (INJECTED) <0.000012>')."""
     pending = {}
     calls = []
     with open(trace_path, errors='replace') as f:
@@ -53,9 +53,9 @@ def parse(trace_path):
             if resumed:
                 name = resumed.group(1)
                 start, head = pending.pop((pid, name), (t - dur, ''))
-                calls.append((name, head + resumed.group(2), start, start + dur))
+                calls.append((int(pid), name, head + resumed.group(2), start, start + dur))
             elif '(' in rest:
                 name = rest.split('(', 1)[0]
-                calls.append((name, rest, t, t + dur))
-    calls.sort(key=lambda c: c[2])
-    return calls
+                calls.append((int(pid), name, rest, t, t + dur))
+    calls.sort(key=lambda c: c[3])
+    return calls if with_pid else [c[1:] for c in calls]
