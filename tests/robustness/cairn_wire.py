@@ -93,6 +93,13 @@ def start_cairnd(cairnd, data, port_file, log, flags=(), command_prefix=()):
     return proc, int(open(port_file).read())
 
 
+def log_tail(log, lines=1):
+    """The last lines of cairnd's output file (a file object), joined by ' | '."""
+    log.flush()
+    with open(log.name, 'rb') as f:
+        return ' | '.join(f.read().decode(errors='replace').strip().splitlines()[-lines:])
+
+
 def newest_segment(data_dir):
     """Path of the log segment with the highest number in data_dir."""
     names = sorted(n for n in os.listdir(data_dir) if n.startswith('log-') and n.endswith('.wal'))

@@ -56,12 +56,6 @@ class Failed(Exception):
     pass
 
 
-def log_tail(log, lines=1):
-    log.flush()
-    with open(log.name, 'rb') as f:
-        return ' | '.join(f.read().decode(errors='replace').strip().splitlines()[-lines:])
-
-
 def start(cairnd, data, port_file, log):
     return w.start_cairnd(cairnd, data, port_file, log,
                           ['--fsync', 'always', '--shards', '2', '--snapshot-every-bytes', '0'])
@@ -165,7 +159,7 @@ def main():
             proc, port = start(cairnd, data, port_file, log)
         except RuntimeError as e:
             raise Failed('strict restart after losing the first page of an unacknowledged '
-                         'group failed (%s): %s' % (e, log_tail(log)))
+                         'group failed (%s): %s' % (e, w.log_tail(log)))
         f, present = check_store(port)
         failures += f
         c = w.Client(port)
@@ -176,11 +170,11 @@ def main():
             failures.append('PUT after the restart answered %d %r' % (status, fields))
         proc.send_signal(signal.SIGTERM)
         if proc.wait(timeout=30) != 0:
-            failures.append('cairnd did not exit cleanly on SIGTERM: %s' % log_tail(log))
+            failures.append('cairnd did not exit cleanly on SIGTERM: %s' % w.log_tail(log))
         try:
             proc, port = start(cairnd, data, port_file, log)
         except RuntimeError as e:
-            raise Failed('second restart failed (%s): %s' % (e, log_tail(log)))
+            raise Failed('second restart failed (%s): %s' % (e, w.log_tail(log)))
         f, present_again = check_store(port, extra if status == w.OK else None)
         failures += f
         if present_again != present:
