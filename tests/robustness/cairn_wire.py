@@ -6,6 +6,10 @@ import struct
 import subprocess
 import time
 
+SEGMENT_HEADER_BYTES = 32  # storage/log_format.h
+RECORD_HEADER_BYTES = 21   # u64 checksum, u32 payload length, u8 type, u64 version
+PAGE_BYTES = 4096
+
 PING, GET, PUT, DELETE, CAS, BATCH, SCAN, INCR, STATS, AUTH, SNAPSHOT = range(1, 12)
 OK, NOT_FOUND, VERSION_MISMATCH = 0, 1, 2
 
@@ -87,3 +91,33 @@ def start_cairnd(cairnd, data, port_file, log, flags=(), command_prefix=()):
             raise RuntimeError('cairnd did not start (exit %s)' % proc.poll())
         time.sleep(0.02)
     return proc, int(open(port_file).read())
+
+
+def log_tail(log, lines=1):
+    """The last lines of cairnd's output file (a file object), joined by ' | '."""
+    log.flush()
+    with open(log.name, 'rb') as f:
+        return ' | '.join(f.read().decode(errors='replace').strip().splitlines()[-lines:])
+
+
+def newest_segment(data_dir):
+    """Path of the log segment with the highest number in data_dir."""
+    names = sorted(n for n in os.listdir(data_dir) if n.startswith('log-') and n.endswith('.wal'))
+    return os.path.join(data_dir, names[-1])
+
+
+def walk_records(contents, offset=SEGMENT_HEADER_BYTES):
+    """Walks the records of a segment's bytes from offset by their lengths
+    (not their types, which a newer format may extend), up to the first whose
+    checksum field is zero (the zeros the log writes ahead of itself) or that
+    runs past the end. Checksums are not verified. Returns (end offset, the
+    offsets of the records walked)."""
+    starts = []
+    while offset + RECORD_HEADER_BYTES <= len(contents):
+        checksum, length = struct.unpack_from('<QI', contents, offset)
+        end = offset + RECORD_HEADER_BYTES + length
+        if checksum == 0 or end > len(contents):
+            break
+        starts.append(offset)
+        offset = end
+    return offset, starts

@@ -16,52 +16,20 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cairn_wire  # noqa: E402
+import strace_trace  # noqa: E402
+
 PUTS = 40
-LINE = re.compile(r'^(\d+)\s+(\d+):(\d+):(\d+\.\d+) (.*)$')
-DURATION = re.compile(r'<(\d+\.\d+)>$')
-
-
-def seconds(h, m, s):
-    return int(h) * 3600 + int(m) * 60 + float(s)
-
-
-def parse(trace_path):
-    """Yields (name, args_text, start, end) per completed system call."""
-    pending = {}
-    calls = []
-    with open(trace_path, errors='replace') as f:
-        for raw in f:
-            m = LINE.match(raw.rstrip('\n'))
-            if not m:
-                continue
-            pid, t, rest = m.group(1), seconds(*m.group(2, 3, 4)), m.group(5)
-            if rest.endswith('<unfinished ...>'):
-                name = rest.split('(', 1)[0]
-                pending[(pid, name)] = (t, rest[:-len('<unfinished ...>')])
-                continue
-            resumed = re.match(r'<\.\.\. (\w+) resumed>(.*)$', rest)
-            d = DURATION.search(rest)
-            dur = float(d.group(1)) if d else 0.0
-            if resumed:
-                name = resumed.group(1)
-                start, head = pending.pop((pid, name), (t - dur, ''))
-                calls.append((name, head + resumed.group(2), start, start + dur))
-            elif '(' in rest:
-                name = rest.split('(', 1)[0]
-                calls.append((name, rest, t, t + dur))
-    calls.sort(key=lambda c: c[2])
-    return calls
 
 
 def main():
     cairnd = sys.argv[1]
-    if subprocess.run(['strace', '-o', '/dev/null', 'true'], capture_output=True).returncode != 0:
+    if not strace_trace.can_trace():
         print('fsync discipline: strace cannot trace here (ptrace not permitted); skipped')
         return 77
     work = tempfile.mkdtemp(prefix='cairn-strace-')
     data, port_file, trace = (os.path.join(work, n) for n in ('data', 'port', 'trace'))
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import cairn_wire
     server, port = cairn_wire.start_cairnd(
         cairnd, data, port_file, open(os.path.join(work, 'cairnd.log'), 'w'),
         ['--fsync', 'always', '--shards', '2'],
@@ -77,11 +45,10 @@ def main():
     assert reader.readline().startswith(b'OK '), 'SNAPSHOT failed'
     conn.close()
     # Signal cairnd itself (strace's child), not strace.
-    children = open('/proc/%d/task/%d/children' % (server.pid, server.pid)).read().split()
-    os.kill(int(children[0]), signal.SIGTERM)
+    os.kill(strace_trace.traced_pid(server), signal.SIGTERM)
     assert server.wait(timeout=30) == 0, 'cairnd did not exit cleanly'
 
-    calls = parse(trace)
+    calls = strace_trace.parse(trace)
     failures = []
     wal_writes = {}   # key number -> end time of the pwrite that logged it
     wal_syncs = []    # (start, end)
