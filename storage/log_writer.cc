@@ -56,12 +56,15 @@ LogWriter::~LogWriter() {
 
 Status LogWriter::CreateSegment(Env* env, const std::string& dir, uint64_t number,
                                 std::string_view first_records,
-                                std::unique_ptr<WritableFile>* file) {
+                                std::unique_ptr<WritableFile>* file, bool* failed_sync) {
   const std::string path = dir + "/" + SegmentFileName(number);
   Status s = env->NewWritableFile(path, file);
   if (!s.ok()) return s;
   s = (*file)->Append(EncodeSegmentHeader(number) + std::string(first_records));
-  if (s.ok()) s = (*file)->Sync();
+  if (s.ok()) {
+    s = (*file)->Sync();
+    if (failed_sync) *failed_sync = !s.ok();
+  }
   if (s.ok()) s = env->SyncDir(dir);
   if (!s.ok()) {
     (*file)->Close();
@@ -210,7 +213,12 @@ Status LogWriter::RotateLocked() {
   std::string group(kGroupRecordSize, '\0');
   EncodeGroupRecord(group.data(), last_version_, {last_version_, ceiling_, 0});
   std::unique_ptr<WritableFile> next;
-  s = CreateSegment(env_, dir_, active_number_ + 1, group, &next);
+  bool failed_sync = false;
+  s = CreateSegment(env_, dir_, active_number_ + 1, group, &next, &failed_sync);
+  if (failed_sync) {
+    Fail(s);
+    return failure_;
+  }
   if (!s.ok()) {
     spdlog::warn("cannot start log segment {}: {}; appending to {} meanwhile",
                  SegmentFileName(active_number_ + 1), s.ToString(),

@@ -61,10 +61,11 @@ class LogWriter {
   ~LogWriter();
 
   // Creates segment file number in dir holding its header and then
-  // first_records, durable (file and directory synced).
+  // first_records, durable (file and directory synced). *failed_sync, if
+  // given, tells whether the failure was the file's sync.
   static Status CreateSegment(Env* env, const std::string& dir, uint64_t number,
-                              std::string_view first_records,
-                              std::unique_ptr<WritableFile>* file);
+                              std::string_view first_records, std::unique_ptr<WritableFile>* file,
+                              bool* failed_sync = nullptr);
 
   // Begins a run: appends a group record whose base is base (versions up to
   // it may have been handed out before a crash) and which reserves the next
@@ -113,7 +114,8 @@ class LogWriter {
   // writing them fails, appends go on growing the file. REQUIRES: mu_ held.
   void ZeroAhead(uint64_t end);
   // Syncs the active segment and starts the next one. A failure to create it
-  // is logged, and the active segment goes on. REQUIRES: mu_ held.
+  // is logged, and the active segment goes on, unless it was a failed sync:
+  // a device that failed one sync is trusted with no more. REQUIRES: mu_ held.
   Status RotateLocked();
   void Fail(const Status& cause);  // REQUIRES: mu_ held
 

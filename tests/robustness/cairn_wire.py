@@ -106,18 +106,23 @@ def newest_segment(data_dir):
     return os.path.join(data_dir, names[-1])
 
 
+DATA_RECORD_TYPES = (1, 2, 3)  # put, delete, batch (docs/storage.md §3.2)
+
+
 def walk_records(contents, offset=SEGMENT_HEADER_BYTES):
     """Walks the records of a segment's bytes from offset by their lengths
     (not their types, which a newer format may extend), up to the first whose
     checksum field is zero (the zeros the log writes ahead of itself) or that
     runs past the end. Checksums are not verified. Returns (end offset, the
-    offsets of the records walked)."""
+    offsets of the data records walked: puts, deletes and batches, not the
+    group records that open each commit group)."""
     starts = []
     while offset + RECORD_HEADER_BYTES <= len(contents):
-        checksum, length = struct.unpack_from('<QI', contents, offset)
+        checksum, length, kind = struct.unpack_from('<QIB', contents, offset)
         end = offset + RECORD_HEADER_BYTES + length
         if checksum == 0 or end > len(contents):
             break
-        starts.append(offset)
+        if kind in DATA_RECORD_TYPES:
+            starts.append(offset)
         offset = end
     return offset, starts
