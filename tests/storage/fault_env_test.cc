@@ -1,6 +1,6 @@
 // Tests of FaultInjectionEnv: its power-cut model and each injected fault,
 // checked against the real files underneath.
-#include "storage/fault_env.h"
+#include "tests/storage/fault_env.h"
 
 #include <gtest/gtest.h>
 

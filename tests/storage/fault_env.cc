@@ -1,4 +1,4 @@
-#include "storage/fault_env.h"
+#include "tests/storage/fault_env.h"
 
 #include <algorithm>
 #include <cerrno>
