@@ -1,7 +1,7 @@
 // Env: every file-system access of the storage library goes through this
-// interface, so that tests can substitute FaultInjectionEnv (fault_env.h) for
-// the POSIX implementation and simulate power cuts, failed writes and syncs,
-// and full disks.
+// interface, so that tests can substitute FaultInjectionEnv
+// (tests/storage/fault_env.h) for the POSIX implementation and simulate power
+// cuts, failed writes and syncs, and full disks.
 //
 // Durability model (what FaultInjectionEnv simulates and PosixEnv relies on):
 // - bytes appended to a file survive a power cut only once WritableFile::Sync

@@ -7,8 +7,8 @@
 #include "db_test_util.h"
 #include "model.h"
 #include "storage/db.h"
-#include "storage/fault_env.h"
 #include "tests/common/temp_dir.h"
+#include "tests/storage/fault_env.h"
 
 namespace cairn::storage {
 namespace {

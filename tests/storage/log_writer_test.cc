@@ -8,10 +8,10 @@
 #include <string>
 
 #include "storage/env.h"
-#include "storage/fault_env.h"
 #include "storage/log_format.h"
 #include "storage/log_reader.h"
 #include "tests/common/temp_dir.h"
+#include "tests/storage/fault_env.h"
 
 namespace cairn::storage {
 namespace {

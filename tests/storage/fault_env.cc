@@ -1,8 +1,9 @@
-#include "storage/fault_env.h"
+#include "tests/storage/fault_env.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <random>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -30,13 +31,21 @@ bool IsRegularFile(const std::string& path) {
   return std::filesystem::is_regular_file(path, ec);
 }
 
+// Rewrites fname on the real disk. No sync: the simulated machine has just
+// rebooted, and the real one is not the subject of the test.
 Status WriteStringToFile(Env* env, const std::string& fname, std::string_view contents) {
   std::unique_ptr<WritableFile> file;
   Status s = env->NewWritableFile(fname, &file);
   if (s.ok()) s = file->Append(contents);
-  if (s.ok()) s = file->Sync();
   if (s.ok()) s = file->Close();
   return s;
+}
+
+constexpr uint64_t kPageSize = 4096;
+
+// A uniform choice in [0, n].
+uint64_t Pick(std::mt19937_64* rng, uint64_t n) {
+  return std::uniform_int_distribution<uint64_t>(0, n)(*rng);
 }
 
 }  // namespace
@@ -58,10 +67,11 @@ class FaultInjectionEnv::FaultWritableFile final : public WritableFile {
     if (s.ok()) s = env_->BeginMutation("append to " + fname_);
     if (!s.ok()) return s;
 
+    const uint64_t before = base_->Size();
     if (env_->writes_until_failure_ == 0) {
       env_->writes_until_failure_ = -1;
       if (env_->partial_write_) s = base_->Append(data.substr(0, data.size() / 2));
-      GrewTo(base_->Size());
+      Wrote(before, data);
       return s.ok() ? Status::IoError(fname_ + ": injected write failure") : s;
     }
     if (env_->writes_until_failure_ > 0) --env_->writes_until_failure_;
@@ -70,15 +80,15 @@ class FaultInjectionEnv::FaultWritableFile final : public WritableFile {
       // Zeros written ahead already hold space for what lands on them.
       const uint64_t limit = *env_->space_limit_;
       const uint64_t used = env_->UsedBytesLocked();
-      const uint64_t fits = (limit > used ? limit - used : 0) + (inode_->size - base_->Size());
+      const uint64_t fits = (limit > used ? limit - used : 0) + (inode_->size - before);
       if (data.size() > fits) {
         s = base_->Append(data.substr(0, fits));
-        GrewTo(base_->Size());
+        Wrote(before, data);
         return s.ok() ? Status::FromErrno("write " + fname_, ENOSPC) : s;
       }
     }
     s = base_->Append(data);
-    GrewTo(base_->Size());  // a failed append may still have written a prefix
+    Wrote(before, data);  // a failed append may still have written a prefix
     return s;
   }
 
@@ -86,13 +96,13 @@ class FaultInjectionEnv::FaultWritableFile final : public WritableFile {
     std::lock_guard<std::mutex> lock(env_->mu_);
     Status s = CheckAlive();
     if (s.ok()) s = env_->BeginMutation("write zeros to " + fname_);
-    if (!s.ok() || end <= inode_->size) return s;
-    if (env_->space_limit_ &&
-        env_->UsedBytesLocked() + (end - inode_->size) > *env_->space_limit_) {
+    const uint64_t length = inode_->size;
+    if (!s.ok() || end <= length) return s;
+    if (env_->space_limit_ && env_->UsedBytesLocked() + (end - length) > *env_->space_limit_) {
       return Status::FromErrno("write zeros to " + fname_, ENOSPC);
     }
     s = base_->ZeroExtend(end);
-    if (s.ok()) GrewTo(end);
+    if (s.ok()) Record(Change::Write(length, std::string(end - length, '\0')));
     return s;
   }
 
@@ -101,9 +111,11 @@ class FaultInjectionEnv::FaultWritableFile final : public WritableFile {
     ++env_->sync_count_;
     Status s = CheckAlive();
     if (s.ok()) s = env_->BeginMutation("sync " + fname_);
-    if (s.ok()) s = env_->SyncFailure(fname_);
+    if (!s.ok()) return s;
+    s = env_->SyncFailure(fname_);
     if (s.ok()) s = base_->Sync();
-    if (s.ok()) inode_->synced_size = inode_->size;
+    // A failed sync drops the dirty pages it covered (rule 5).
+    MakeDurable(inode_.get(), s.ok() ? nullptr : &env_->rng_);
     return s;
   }
 
@@ -112,10 +124,7 @@ class FaultInjectionEnv::FaultWritableFile final : public WritableFile {
     Status s = CheckAlive();
     if (s.ok()) s = env_->BeginMutation("truncate " + fname_);
     if (s.ok()) s = base_->Truncate(size);
-    if (s.ok()) {
-      inode_->size = size;
-      inode_->synced_size = std::min(inode_->synced_size, size);
-    }
+    if (s.ok()) Record(Change::Truncation(size));
     return s;
   }
 
@@ -129,9 +138,15 @@ class FaultInjectionEnv::FaultWritableFile final : public WritableFile {
   uint64_t Size() const override { return base_->Size(); }
 
  private:
-  // The file's length in the model: appends inside zeros written ahead do
-  // not change it. REQUIRES: env_->mu_ held.
-  void GrewTo(uint64_t end) { inode_->size = std::max(inode_->size, end); }
+  // Records the part of data that the base file took at offset: what its
+  // size grew by. REQUIRES: env_->mu_ held.
+  void Wrote(uint64_t offset, std::string_view data) {
+    const uint64_t written = base_->Size() - offset;
+    if (written > 0) Record(Change::Write(offset, std::string(data.substr(0, written))));
+  }
+
+  // REQUIRES: env_->mu_ held.
+  void Record(Change change) { FaultInjectionEnv::Record(inode_.get(), std::move(change)); }
 
   // REQUIRES: env_->mu_ held.
   Status CheckAlive() const {
@@ -148,7 +163,7 @@ class FaultInjectionEnv::FaultWritableFile final : public WritableFile {
   const std::unique_ptr<WritableFile> base_;
 };
 
-FaultInjectionEnv::FaultInjectionEnv(Env* base) : base_(base) {}
+FaultInjectionEnv::FaultInjectionEnv(Env* base, uint64_t seed) : base_(base), rng_(seed) {}
 
 FaultInjectionEnv::~FaultInjectionEnv() = default;
 
@@ -164,11 +179,10 @@ Status FaultInjectionEnv::NewWritableFile(const std::string& fname,
   s = base_->NewWritableFile(fname, &file);
   if (!s.ok()) return s;
   if (inode) {
-    // Same file, cut to nothing; truncation counts as durable at once.
-    inode->size = 0;
-    inode->synced_size = 0;
+    Record(inode.get(), Change::Truncation(0));  // same file, cut to nothing
   } else if (existed) {
     inode = std::make_shared<Inode>();  // not a regular file: left untracked
+    inode->tracked = false;
   } else {
     MarkPending(path);
     inode = std::make_shared<Inode>();
@@ -189,9 +203,9 @@ Status FaultInjectionEnv::NewAppendableFile(const std::string& fname,
   if (!inode) {
     // Not a regular file: left untracked.
     inode = std::make_shared<Inode>();
-    inode->synced_size = file->Size();
+    inode->tracked = false;
+    inode->size = file->Size();
   }
-  inode->size = file->Size();
   *result =
       std::make_unique<FaultWritableFile>(this, fname, std::move(inode), epoch_, std::move(file));
   return Status::OK();
@@ -218,16 +232,8 @@ Status FaultInjectionEnv::RemoveFile(const std::string& fname) {
   if (!s.ok()) return s;
   const std::string path = Normalize(fname);
   const InodeRef inode = LiveInode(path);
-  if (inode) {
-    s = SaveIfStillNeeded(path, inode);
-    if (!s.ok()) return s;
-  }
   s = base_->RemoveFile(fname);
-  if (!inode) return s;
-  if (!s.ok()) {
-    inode->saved.reset();  // still live: the disk holds its contents
-    return s;
-  }
+  if (!s.ok() || !inode) return s;
   MarkPending(path);
   live_.erase(path);
   return Status::OK();
@@ -241,16 +247,9 @@ Status FaultInjectionEnv::RenameFile(const std::string& src, const std::string& 
   const std::string dst_path = Normalize(dst);
   if (src_path == dst_path) return base_->RenameFile(src, dst);
   const InodeRef moved = LiveInode(src_path);
-  const InodeRef replaced = LiveInode(dst_path);
-  if (replaced) {
-    s = SaveIfStillNeeded(dst_path, replaced);
-    if (!s.ok()) return s;
-  }
+  LiveInode(dst_path);  // a file there before the env is durably there
   s = base_->RenameFile(src, dst);
-  if (!s.ok()) {
-    if (replaced) replaced->saved.reset();
-    return s;
-  }
+  if (!s.ok()) return s;
   if (moved) {
     MarkPending(src_path);
     MarkPending(dst_path);
@@ -291,8 +290,8 @@ Status FaultInjectionEnv::TruncateFile(const std::string& fname, uint64_t size) 
   const InodeRef inode = LiveInode(Normalize(fname));
   s = base_->TruncateFile(fname, size);
   if (s.ok() && inode) {
-    inode->size = size;
-    inode->synced_size = size;
+    Record(inode.get(), Change::Truncation(size));
+    MakeDurable(inode.get(), nullptr);
   }
   return s;
 }
@@ -303,6 +302,18 @@ Status FaultInjectionEnv::LockFile(const std::string& fname, std::unique_ptr<Fil
 
 Status FaultInjectionEnv::DropUnsyncedData(uint64_t keep_unsynced_bytes) {
   std::lock_guard<std::mutex> lock(mu_);
+  return Cut(nullptr, keep_unsynced_bytes);
+}
+
+Status FaultInjectionEnv::PowerCut(uint64_t seed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::mt19937_64 rng(seed);
+  return Cut(&rng, 0);
+}
+
+// The power cut of DropUnsyncedData (rng null) or PowerCut.
+// REQUIRES: mu_ held.
+Status FaultInjectionEnv::Cut(std::mt19937_64* rng, uint64_t keep_unsynced_bytes) {
   ++epoch_;
   ops_until_freeze_ = -1;
   crashed_ = false;
@@ -311,63 +322,60 @@ Status FaultInjectionEnv::DropUnsyncedData(uint64_t keep_unsynced_bytes) {
     if (result.ok() && !s.ok()) result = s;
   };
 
-  // File data first: a file renamed away from a pending entry is copied back
-  // from its current name below, and must be copied already cut.
-  for (const auto& [path, inode] : live_) {
-    uint64_t disk_size = 0;
-    Status s = base_->GetFileSize(path, &disk_size);
-    if (s.ok()) {
-      const uint64_t durable = std::min(disk_size, inode->synced_size);
-      const uint64_t cut = durable + std::min(keep_unsynced_bytes, disk_size - durable);
-      if (cut < disk_size) s = base_->TruncateFile(path, cut);
+  // Which file each name holds after the cut (rule 6).
+  std::map<std::string, InodeRef> after = live_;
+  for (const auto& [path, durable] : pending_) {
+    const bool reached = rng != nullptr && Pick(rng, 1) == 1;
+    if (reached) continue;
+    if (durable) {
+      after[path] = durable;
+    } else {
+      after.erase(path);
     }
-    note(s);
   }
 
-  // Then the pending entries. Every source is read before anything is
-  // written, because a source may itself be a pending entry about to change.
-  std::set<std::string> paths;
-  for (const auto& entry : live_) paths.insert(entry.first);
-  std::vector<std::pair<std::string, std::optional<std::string>>> restores;
-  for (const auto& [path, durable] : pending_) {
-    const auto live = live_.find(path);
-    if (durable == (live == live_.end() ? nullptr : live->second)) continue;
-    if (!durable) {
-      restores.emplace_back(path, std::nullopt);
-      paths.erase(path);
-      continue;
-    }
-    std::string contents;
-    if (durable->saved) {
-      contents = *durable->saved;
-    } else {
-      // Not saved, so it is still on disk under another name.
-      const auto holder =
-          std::find_if(live_.begin(), live_.end(),
-                       [&durable = durable](const auto& entry) { return entry.second == durable; });
-      if (holder == live_.end()) {
-        note(Status::IoError(path + ": fault injection env lost its durable contents"));
-        continue;
-      }
-      note(ReadFileToString(base_, holder->first, &contents));
-    }
-    restores.emplace_back(path, std::move(contents));
-    paths.insert(path);
+  // What each of those files holds (rules 2 and 3), decided once per file.
+  // Every current byte is read before anything is written.
+  std::map<const Inode*, std::string> images;
+  for (const auto& [path, inode] : after) {
+    if (images.contains(inode.get())) continue;
+    std::string image = rng ? ImageAfterCut(*inode, rng) : inode->durable;
+    if (keep_unsynced_bytes > 0) note(CurrentTail(inode, keep_unsynced_bytes, &image));
+    images.emplace(inode.get(), std::move(image));
   }
-  for (const auto& [path, contents] : restores) {
-    note(contents ? WriteStringToFile(base_, path, *contents) : base_->RemoveFile(path));
+
+  for (const auto& entry : live_) {
+    if (!after.contains(entry.first)) note(base_->RemoveFile(entry.first));
+  }
+  for (const auto& [path, inode] : after) {
+    note(WriteStringToFile(base_, path, images.at(inode.get())));
   }
 
   // After the reboot everything on disk is durable.
   pending_.clear();
   live_.clear();
-  for (const std::string& path : paths) {
-    auto inode = std::make_shared<Inode>();
-    note(base_->GetFileSize(path, &inode->size));
-    inode->synced_size = inode->size;
-    live_[path] = std::move(inode);
+  for (const auto& [path, inode] : after) {
+    auto rebooted = std::make_shared<Inode>();
+    rebooted->durable = images.at(inode.get());
+    rebooted->size = rebooted->durable.size();
+    live_[path] = std::move(rebooted);
   }
   return result;
+}
+
+// Appends to *image, the durable image of inode, up to keep of the current
+// bytes past its end, read from a name that holds inode now (none: nothing).
+// REQUIRES: mu_ held.
+Status FaultInjectionEnv::CurrentTail(const InodeRef& inode, uint64_t keep, std::string* image) {
+  const auto holder = std::find_if(live_.begin(), live_.end(),
+                                   [&](const auto& entry) { return entry.second == inode; });
+  if (holder == live_.end()) return Status::OK();
+  std::string current;
+  Status s = ReadFileToString(base_, holder->first, &current);
+  if (s.ok() && current.size() > image->size()) {
+    image->append(current, image->size(), keep);
+  }
+  return s;
 }
 
 void FaultInjectionEnv::FailWritesAfter(int64_t n) {
@@ -457,11 +465,10 @@ Status FaultInjectionEnv::BeginMutation(const std::string& what) {
 FaultInjectionEnv::InodeRef FaultInjectionEnv::LiveInode(const std::string& path) {
   const auto it = live_.find(path);
   if (it != live_.end()) return it->second;
-  uint64_t size = 0;
-  if (!IsRegularFile(path) || !base_->GetFileSize(path, &size).ok()) return nullptr;
+  if (!IsRegularFile(path)) return nullptr;
   auto inode = std::make_shared<Inode>();
-  inode->size = size;
-  inode->synced_size = size;
+  if (!ReadFileToString(base_, path, &inode->durable).ok()) return nullptr;
+  inode->size = inode->durable.size();
   live_[path] = inode;
   return inode;
 }
@@ -472,25 +479,6 @@ FaultInjectionEnv::InodeRef FaultInjectionEnv::LiveInode(const std::string& path
 void FaultInjectionEnv::MarkPending(const std::string& path) {
   const auto live = live_.find(path);
   pending_.try_emplace(path, live == live_.end() ? nullptr : live->second);
-}
-
-// Saves the durable contents of inode, about to leave the namespace at path,
-// if a pending entry will refer to it; the disk will not hold them any more.
-// REQUIRES: mu_ held; inode is live at path.
-Status FaultInjectionEnv::SaveIfStillNeeded(const std::string& path, const InodeRef& inode) {
-  if (pending_.contains(path) && !PendingRefersTo(inode)) return Status::OK();
-  std::string contents;
-  Status s = ReadFileToString(base_, path, &contents);
-  if (!s.ok()) return s;
-  contents.resize(std::min<uint64_t>(contents.size(), inode->synced_size));
-  inode->saved = std::move(contents);
-  return Status::OK();
-}
-
-// REQUIRES: mu_ held.
-bool FaultInjectionEnv::PendingRefersTo(const InodeRef& inode) const {
-  return std::any_of(pending_.begin(), pending_.end(),
-                     [&](const auto& entry) { return entry.second == inode; });
 }
 
 // REQUIRES: mu_ held.
@@ -508,6 +496,82 @@ Status FaultInjectionEnv::SyncFailure(const std::string& fname) {
     return Status::IoError(fname + ": injected sync failure");
   }
   return Status::OK();
+}
+
+// Applies change to inode, noting the sizes it leaves.
+void FaultInjectionEnv::Record(Inode* inode, Change change) {
+  change.size_before = inode->size;
+  change.size_after =
+      change.truncate ? change.offset : std::max(inode->size, change.offset + change.data.size());
+  inode->size = change.size_after;
+  if (inode->tracked) inode->changes.push_back(std::move(change));
+}
+
+namespace {
+
+// The pages [first, last) whose bytes a change sets: a write's, or for a
+// truncation the pages of the bytes it cut.
+template <typename Change>
+std::pair<uint64_t, uint64_t> PagesOf(const Change& c) {
+  const uint64_t end = c.truncate ? c.size_before : c.offset + c.data.size();
+  if (end <= c.offset) return {0, 0};
+  return {c.offset / kPageSize, (end + kPageSize - 1) / kPageSize};
+}
+
+// Applies the part of c that falls in page to *image, which reads as zeros
+// past its end.
+template <typename Change>
+void ApplyToPage(const Change& c, uint64_t page, std::string* image) {
+  const uint64_t page_begin = page * kPageSize;
+  const uint64_t page_end = page_begin + kPageSize;
+  const uint64_t begin = std::max(c.offset, page_begin);
+  if (c.truncate) {
+    const uint64_t end = std::min<uint64_t>(page_end, image->size());
+    if (begin < end) std::fill(image->begin() + begin, image->begin() + end, '\0');
+    return;
+  }
+  const uint64_t end = std::min(c.offset + c.data.size(), page_end);
+  if (image->size() < end) image->resize(end);
+  std::copy_n(c.data.begin() + (begin - c.offset), end - begin, image->begin() + begin);
+}
+
+}  // namespace
+
+// What a power cut leaves of inode (rules 2 and 3): with rng, a random
+// prefix of the changes per page and a random one of the file's sizes since
+// its last sync; without, every change and the current size.
+std::string FaultInjectionEnv::ImageAfterCut(const Inode& inode, std::mt19937_64* rng) {
+  std::map<uint64_t, uint64_t> reached;  // page -> changes to it that reached the disk
+  for (const Change& c : inode.changes) {
+    for (auto [page, end] = PagesOf(c); page < end; ++page) ++reached[page];
+  }
+  if (rng) {
+    for (auto& [page, n] : reached) n = Pick(rng, n);
+  }
+  std::string image = inode.durable;
+  for (const Change& c : inode.changes) {
+    for (auto [page, end] = PagesOf(c); page < end; ++page) {
+      uint64_t& left = reached[page];
+      if (left == 0) continue;
+      --left;
+      ApplyToPage(c, page, &image);
+    }
+  }
+  uint64_t size = inode.size;
+  if (rng) {
+    const uint64_t i = Pick(rng, inode.changes.size());
+    size = i == 0 ? inode.durable.size() : inode.changes[i - 1].size_after;
+  }
+  image.resize(size);
+  return image;
+}
+
+// Makes the outcome of a sync inode's durable image: every change (rng null:
+// the sync succeeded), or what a power cut would leave (it failed, rule 5).
+void FaultInjectionEnv::MakeDurable(Inode* inode, std::mt19937_64* rng) {
+  if (!inode->tracked) return;
+  inode->durable = ImageAfterCut(*inode, rng);
+  inode->changes.clear();
 }
 
 }  // namespace cairn::storage

@@ -1,38 +1,58 @@
 // FaultInjectionEnv: an Env over real files (normally under a test's temporary
-// directory) that tracks what the durability model of env.h says would
-// survive a power cut, and injects the failures storage code must handle:
-// failed or torn writes, failed syncs, a full disk, and a machine that stops
-// mid-operation.
+// directory) that tracks what could survive a power cut, and injects the
+// failures storage code must handle: failed or torn writes, failed syncs, a
+// full disk, and a machine that stops mid-operation. Test-only: it lives in
+// tests/storage and nothing in storage/ or server/ may use it.
 //
-// Durability model, applied by DropUnsyncedData (a simulated power cut):
-// - File data: each file remembers its size at its last successful Sync.
-//   Bytes past it are lost (a file never synced keeps nothing); zeros
-//   written ahead (ZeroExtend) count as bytes of the file, like appends. A failed Sync
-//   changes nothing: the bytes stay readable until the power cut, then go.
-// - Directory entries: every creation, rename and removal of a file stays
-//   pending until a successful SyncDir of the directory holding that entry;
-//   a power cut undoes the pending ones. A rename touches two entries (src
-//   and dst), each made durable by a sync of its own directory. The power cut
-//   puts back, at each pending entry, the file that was durably there: none
-//   (a new file vanishes), or the durable contents of the file that was
-//   removed or renamed away or over (saved at that moment).
-// - A file's synced-data state belongs to the file, not the name: it moves
-//   with a rename.
-// - Truncation (WritableFile::Truncate, NewWritableFile over an existing
-//   file, TruncateFile) counts as durable at once: a power cut never brings
-//   truncated bytes back.
-// - A file that existed before it was first touched through this env counts
-//   as fully durable. Directories (CreateDir) are durable at once; only
-//   regular files are tracked.
-// - After a power cut every file on disk is fully durable again, and every
-//   WritableFile this env handed out before it fails with kIoError (the
-//   process that held it is gone); Close still releases it.
+// Crash model, at least as hostile as the Linux page cache on ext4/xfs:
+// 1. Per file (inode, not name: it moves with a rename) the env keeps the
+//    durable image (bytes and size as a power cut would find them) and the
+//    changes since the file's last successful Sync, in order: writes (Append,
+//    and ZeroExtend, whose zeros are writes like any other) and truncations
+//    (WritableFile::Truncate; NewWritableFile over an existing file truncates
+//    to 0).
+// 2. A power cut picks, independently for every 4 KiB page (offset / 4096)
+//    touched by a change since the last sync, how many of the changes
+//    touching that page reached the disk: any prefix of them. A page is its
+//    durable content, its current content, or a state between; which pages
+//    reached the disk is any subset, not a prefix of the file.
+// 3. The file's size after the cut is any one of the sizes it had since its
+//    last sync (the durable size, or the size after any change). Bytes inside
+//    it that no surviving write covered read as zeros (never stale blocks).
+//    So a truncation is durable only after the next successful Sync: before
+//    that, a cut may bring truncated bytes back (their durable content).
+// 4. A successful Sync (fdatasync) makes the current content and size
+//    durable and clears the changes. TruncateFile (truncate, then fsync) is
+//    durable once it returns OK.
+// 5. A failed Sync (FailNextSync, FailSyncs, or a failing base env) drops
+//    the dirty pages it covered, as Linux does after EIO: at once the env
+//    picks what reached the disk by rules 2 and 3 (with the constructor's
+//    seed), makes that the durable image and clears the changes. The process
+//    still reads the new bytes, but a later successful Sync does not write
+//    those pages again: only changes made after the failure become durable
+//    (and the current size). An injected TruncateFile failure changes
+//    nothing.
+// 6. Directory entries (create, rename, remove) are durable only after a
+//    successful SyncDir of the directory holding the entry; a rename touches
+//    two entries (src and dst), each made durable by its own directory's
+//    sync. At a PowerCut each pending entry independently may have reached
+//    the disk or not (ext4 commits its journal on its own); so a rename may
+//    leave the file under both names or neither. DropUnsyncedData undoes
+//    every pending entry: each name gets back the file durably there, or
+//    none.
+// 7. A file that existed before the env first touched it counts as fully
+//    durable. Directories (CreateDir) are durable at once; only regular files
+//    are tracked.
+// 8. After a power cut every file on disk is fully durable again, and every
+//    WritableFile this env handed out before it fails with kIoError (the
+//    process that held it is gone); Close still releases it.
 //
 // Limitations (deliberate, to stay simple):
-// - Data synced through a WritableFile after its file was removed or renamed
-//   over is not part of what a power cut restores.
+// - A file under two names after a PowerCut (rule 6) becomes two files.
 // - Paths are compared after lexical normalization ("a//b/./c" is "a/b/c"),
 //   not resolved: do not mix relative and absolute spellings of one file.
+// - Memory: each tracked file's durable image and unsynced changes are held
+//   in memory; meant for files of kilobytes to a few megabytes.
 //
 // Mutating operations (counted, and refused once SetCrashAfterOps freezes the
 // machine): NewWritableFile, Append, ZeroExtend, Sync, Truncate, RemoveFile,
@@ -48,7 +68,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/env.h"
@@ -59,8 +81,8 @@ namespace cairn::storage {
 class FaultInjectionEnv final : public Env {
  public:
   // REQUIRES: base outlives this env, and this env outlives every file it
-  // opens.
-  explicit FaultInjectionEnv(Env* base);
+  // opens. seed drives the random choices of failed syncs (rule 5).
+  explicit FaultInjectionEnv(Env* base, uint64_t seed = 0);
   ~FaultInjectionEnv() override;
   FaultInjectionEnv(const FaultInjectionEnv&) = delete;
   FaultInjectionEnv& operator=(const FaultInjectionEnv&) = delete;
@@ -80,16 +102,20 @@ class FaultInjectionEnv final : public Env {
   Status TruncateFile(const std::string& fname, uint64_t size) override;
   Status LockFile(const std::string& fname, std::unique_ptr<FileLock>* lock) override;
 
-  // Simulates a power cut and the reboot after it: rewrites the files on
-  // disk to what the model above says survived, kills every open
-  // WritableFile of this env, and ends a SetCrashAfterOps freeze. Other fault
-  // settings stay. keep_unsynced_bytes > 0 simulates a torn tail instead of a
-  // clean cut: each file still on disk keeps up to that many of its unsynced
-  // bytes past its synced size (a file brought back from a removal or an
-  // overwriting rename has only its synced bytes).
+  // Simulates a power cut and the reboot after it, deterministically: every
+  // page and size reverts to its durable image and every pending directory
+  // entry is undone. Then rewrites the files on disk to that state, kills
+  // every open WritableFile of this env, and ends a SetCrashAfterOps freeze.
+  // Other fault settings stay. keep_unsynced_bytes > 0 simulates a torn tail
+  // instead of a clean cut: each file still on disk under some name keeps up
+  // to that many of the current bytes past its durable size (a file brought
+  // back from a removal or an overwriting rename has only its durable image).
   // Other threads may keep calling in (what they opened before fails from
   // here on), but a read racing with the call may see a half-restored disk.
   Status DropUnsyncedData(uint64_t keep_unsynced_bytes = 0);
+  // As DropUnsyncedData(0), but the disk is left in a random state the model
+  // allows (rules 2, 3 and 6), the same one for the same seed and history.
+  Status PowerCut(uint64_t seed);
 
   // The next Append fails with kIoError (after writing half of its data if
   // set_partial_write(true)); later ones succeed again.
@@ -136,23 +162,46 @@ class FaultInjectionEnv final : public Env {
   class FaultWritableFile;
   friend class FaultWritableFile;
 
+  // A change to a file's data since its last successful sync.
+  struct Change {
+    bool truncate = false;
+    uint64_t offset = 0;       // write: where data goes; truncate: the new size
+    std::string data;          // write only
+    uint64_t size_before = 0;  // set by Record
+    uint64_t size_after = 0;   // set by Record
+
+    static Change Write(uint64_t offset, std::string data) {
+      Change c;
+      c.offset = offset;
+      c.data = std::move(data);
+      return c;
+    }
+    static Change Truncation(uint64_t size) {
+      Change c;
+      c.truncate = true;
+      c.offset = size;
+      return c;
+    }
+  };
   // A file's identity, which survives renames.
   struct Inode {
-    uint64_t size = 0;
-    uint64_t synced_size = 0;
-    // The durable contents, saved when the file left the namespace while a
-    // pending entry still refers to it.
-    std::optional<std::string> saved;
+    bool tracked = true;  // false for a file that is not a regular one
+    uint64_t size = 0;    // now, as the process sees it
+    std::string durable;  // what a power cut finds if no change reached the disk
+    std::vector<Change> changes;
   };
   using InodeRef = std::shared_ptr<Inode>;
 
   Status BeginMutation(const std::string& what);
   InodeRef LiveInode(const std::string& path);
   void MarkPending(const std::string& path);
-  Status SaveIfStillNeeded(const std::string& path, const InodeRef& inode);
-  bool PendingRefersTo(const InodeRef& inode) const;
+  static void Record(Inode* inode, Change change);
+  static std::string ImageAfterCut(const Inode& inode, std::mt19937_64* rng);
+  static void MakeDurable(Inode* inode, std::mt19937_64* rng);
   uint64_t UsedBytesLocked() const;
   Status SyncFailure(const std::string& fname);
+  Status Cut(std::mt19937_64* rng, uint64_t keep_unsynced_bytes);
+  Status CurrentTail(const InodeRef& inode, uint64_t keep, std::string* image);
 
   Env* const base_;
 
@@ -164,6 +213,8 @@ class FaultInjectionEnv final : public Env {
   std::map<std::string, InodeRef> pending_;
   // Bumped by each power cut; files opened before it refuse to work.
   uint64_t epoch_ = 0;
+  // The random choices of failed syncs.
+  std::mt19937_64 rng_;
 
   int64_t writes_until_failure_ = -1;  // -1: no failure pending
   bool partial_write_ = false;
