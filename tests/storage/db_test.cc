@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "db_test_util.h"
-#include "storage/fault_env.h"
+#include "tests/storage/fault_env.h"
 #include "storage/log_format.h"
 #include "storage/log_reader.h"
 #include "tests/common/temp_dir.h"
