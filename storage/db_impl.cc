@@ -157,9 +157,9 @@ Status DBImpl::Init() {
     s = LogWriter::CreateSegment(env, dir_, state.active_segment, {}, &active);
   }
   if (!s.ok()) return s;
-  log_ = std::make_unique<LogWriter>(options_, dir_, std::move(state.closed_segments),
-                                     state.active_segment, std::move(active),
-                                     state.log_last_version);
+  log_ =
+      std::make_unique<LogWriter>(options_, dir_, std::move(state.closed_segments),
+                                  state.active_segment, std::move(active), state.log_last_version);
   // Versions up to the recovered ceiling may have been handed out before a
   // crash: the run starts past them.
   const uint64_t base = std::max(state.last_version, state.ceiling);

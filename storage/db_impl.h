@@ -23,8 +23,7 @@ class DBImpl final : public DB {
   // Takes the lock, recovers, opens the log. Called once, by DB::Open.
   Status Init();
 
-  void Commit(std::span<const Mutation> mutations,
-              std::vector<MutationResult>* results) override;
+  void Commit(std::span<const Mutation> mutations, std::vector<MutationResult>* results) override;
   std::chrono::steady_clock::time_point SyncIfDue() override;
   Status SyncLog() override;
   std::optional<ValueAndVersion> Get(std::string_view key) const override;

@@ -55,8 +55,8 @@ LogWriter::~LogWriter() {
 }
 
 Status LogWriter::CreateSegment(Env* env, const std::string& dir, uint64_t number,
-                                std::string_view first_records,
-                                std::unique_ptr<WritableFile>* file, bool* failed_sync) {
+                                std::string_view first_records, std::unique_ptr<WritableFile>* file,
+                                bool* failed_sync) {
   const std::string path = dir + "/" + SegmentFileName(number);
   Status s = env->NewWritableFile(path, file);
   if (!s.ok()) return s;
@@ -85,10 +85,14 @@ Status LogWriter::Start(uint64_t base) {
   std::lock_guard lock(mu_);
   const uint64_t ceiling = base + reservation_;
   EncodeGroup(buffer.data(), base, ceiling);
+  const uint64_t before = active_->Size();
   Status s = active_->Append(buffer);
   dirty_ = true;
   if (s.ok()) s = SyncLocked();
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    CutBack(before);
+    return s;
+  }
   last_version_ = base;
   ceiling_ = ceiling;
   return s;

@@ -101,8 +101,8 @@ class LogWriter {
   uint64_t sync_count() const { return syncs_.load(std::memory_order_relaxed); }
 
  private:
-  // The group record at dst for a group whose last version is last_version.
-  // REQUIRES: mu_ held.
+  // Writes at dst the group record that follows the log's last record,
+  // with base, ceiling and the bytes synced so far. REQUIRES: mu_ held.
   void EncodeGroup(char* dst, uint64_t base, uint64_t ceiling) const;
   // fdatasync of the active segment unless nothing changed since the last
   // successful one; a failure becomes sticky. REQUIRES: mu_ held.

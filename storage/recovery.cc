@@ -388,12 +388,12 @@ Status Recovery::ReplaySegment(size_t i, bool* stop) {
     const bool covered = claimed <= min_cover_;
     if (covered ? claimed <= last_version_ : claimed != expected) {
       *stop = true;
-      return Damage(i, record_start,
-                    "record has version " + std::to_string(record.version) + ", expected " +
-                        std::to_string((covered ? last_version_ + 1 : expected) -
-                                       (record.is_group ? 1 : 0)) +
-                        " (log records are missing or out of order)",
-                    contents);
+      return Damage(
+          i, record_start,
+          "record has version " + std::to_string(record.version) + ", expected " +
+              std::to_string((covered ? last_version_ + 1 : expected) - (record.is_group ? 1 : 0)) +
+              " (log records are missing or out of order)",
+          contents);
     }
     if (record.is_group) {
       last_version_ = record.group.base;

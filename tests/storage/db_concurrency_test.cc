@@ -44,8 +44,8 @@ TEST(DbConcurrencyTest, ReadsScansAndSnapshotsBesideTheWriter) {
           group.push_back(Mutation::Put("key" + std::to_string(k),
                                         std::to_string(k) + ":" + std::to_string(g)));
         }
-        group.push_back(Mutation::Batch({{false, "pair-a", std::to_string(g)},
-                                         {false, "pair-b", std::to_string(g)}}));
+        group.push_back(Mutation::Batch(
+            {{false, "pair-a", std::to_string(g)}, {false, "pair-b", std::to_string(g)}}));
         std::vector<MutationResult> results;
         db->Commit(group, &results);
       }

@@ -6,10 +6,10 @@
 #include <fstream>
 
 #include "db_test_util.h"
-#include "tests/storage/fault_env.h"
 #include "storage/log_format.h"
 #include "storage/log_reader.h"
 #include "tests/common/temp_dir.h"
+#include "tests/storage/fault_env.h"
 
 namespace cairn::storage {
 namespace {
@@ -541,7 +541,8 @@ TEST_F(DbTest, LostFirstPageOfAnUnsyncedGroupIsATornTail) {
     segment = Files(".wal").back();
     acked_end = db->Stats().log_bytes;
     std::vector<Mutation> burst;
-    for (int i = 0; i < 12; ++i) burst.push_back(Mutation::Put("b" + std::to_string(i), std::string(1000, 'b')));
+    for (int i = 0; i < 12; ++i)
+      burst.push_back(Mutation::Put("b" + std::to_string(i), std::string(1000, 'b')));
     std::vector<MutationResult> results;
     db->Commit(burst, &results);
   }
@@ -582,7 +583,8 @@ TEST_F(DbTest, DamageBeforeADurableClaimIsRefused) {
 // live data even when everything was in the active segment.
 TEST_F(DbTest, SnapshotPrunesTheLogItCovers) {
   auto db = Open();
-  for (int i = 0; i < 20000; ++i) PutOk(db.get(), "hot" + std::to_string(i % 10), std::string(100, 'v'));
+  for (int i = 0; i < 20000; ++i)
+    PutOk(db.get(), "hot" + std::to_string(i % 10), std::string(100, 'v'));
   const uint64_t before = db->Stats().log_bytes;
   uint64_t covered = 0;
   ASSERT_TRUE(db->Snapshot(&covered).ok());
@@ -618,7 +620,9 @@ class ReadSizeEnv final : public Env {
   Status GetChildren(const std::string& d, std::vector<std::string>* r) override {
     return base_->GetChildren(d, r);
   }
-  Status GetFileSize(const std::string& f, uint64_t* s) override { return base_->GetFileSize(f, s); }
+  Status GetFileSize(const std::string& f, uint64_t* s) override {
+    return base_->GetFileSize(f, s);
+  }
   Status RemoveFile(const std::string& f) override { return base_->RemoveFile(f); }
   Status RenameFile(const std::string& a, const std::string& b) override {
     return base_->RenameFile(a, b);
