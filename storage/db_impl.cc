@@ -371,8 +371,8 @@ Status DBImpl::Snapshot(uint64_t* covered) {
     uint64_t cover = 0;
     std::vector<SnapshotEntry> entries = shards_[i]->Copy([&] { cover = last_version_.load(); });
     // The copy may hold writes newer than cover that are written but not yet
-    // synced (fsync policies interval and never): sync them before the image
-    // that contains them can become durable.
+    // synced (SyncPolicy::kPeriodic, kNone): sync them before the image that
+    // contains them can become durable.
     Status s = log_->Sync();
     if (!s.ok()) return s;
     s = WriteSnapshot(options_.env, dir_, {shard_count, i, cover}, entries);
