@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "db_test_util.h"
+#include "storage/coding.h"
 #include "storage/log_format.h"
 #include "storage/log_reader.h"
 #include "tests/common/temp_dir.h"
@@ -677,6 +678,34 @@ TEST_F(DbTest, DamagedLengthInASegmentsFirstRecordAllocatesNoMoreThanTheFile) {
   // Whole files are read in chunks of 64 KiB; the damaged length asks for
   // about 1 GiB.
   EXPECT_LE(env.largest_read(), 64u << 10) << "recovery asked for more bytes than the file holds";
+}
+
+// A data directory written before group records existed (log format 1)
+// still opens; new records go to a new segment of the current format.
+TEST_F(DbTest, FormatOneLogOpensAndNewRecordsGoToANewSegment) {
+  std::string segment(kLogMagic);
+  PutFixed32(&segment, 1);
+  PutFixed32(&segment, 0);
+  PutFixed64(&segment, 1);
+  PutFixed64(&segment, Checksum(segment));
+  AppendLogRecord(&segment, 1, {{false, "a", "1"}});
+  AppendLogRecord(&segment, 2, {{false, "b", "2"}});
+  AppendLogRecord(&segment, 3, {{true, "a", ""}});
+  std::ofstream(dir_.file(SegmentFileName(1)), std::ios::binary) << segment;
+  {
+    auto db = Open();
+    ASSERT_TRUE(db);
+    EXPECT_EQ(db->Stats().keys, 1u);
+    EXPECT_EQ(db->Get("b")->version, 2u);
+    EXPECT_EQ(PutOk(db.get(), "c", "3"), 4u);
+  }
+  std::string old;
+  ASSERT_TRUE(ReadFileToString(Env::Default(), dir_.file(SegmentFileName(1)), &old).ok());
+  EXPECT_EQ(old, segment) << "the format 1 segment is left as it was";
+  EXPECT_EQ(Files(".wal").size(), 2u);
+  auto db = Open();
+  EXPECT_EQ(db->Stats().keys, 2u);
+  EXPECT_EQ(db->Get("c")->version, 4u);
 }
 
 TEST_F(DbTest, DataDirectoryThatIsAFileIsRefused) {
