@@ -1,6 +1,7 @@
 """A minimal blocking client of the Cairn binary protocol (PROTOCOL.md), for
 the robustness drivers in this folder. Not a general client library."""
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -126,3 +127,16 @@ def walk_records(contents, offset=SEGMENT_HEADER_BYTES):
             starts.append(offset)
         offset = end
     return offset, starts
+
+
+def finish(failures, work, kept):
+    """Prints the failures (the first 20), removes the work directory unless
+    CAIRN_KEEP_WORK is set (then says where the kept things are), and returns
+    the script's exit code."""
+    for x in failures[:20]:
+        print('FAIL:', x)
+    if os.environ.get('CAIRN_KEEP_WORK'):
+        print(kept, 'kept in', work)
+    else:
+        shutil.rmtree(work)
+    return 1 if failures else 0

@@ -19,7 +19,6 @@ and
   - a PUT after the restart succeeds and survives another restart.
 Usage: page_loss_test.py PATH_TO_CAIRND   (exit 0 pass, 1 fail)"""
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -191,13 +190,7 @@ def main():
             proc.kill()
             proc.wait()
     print(summary)
-    for x in failures[:20]:
-        print('FAIL:', x)
-    if os.environ.get('CAIRN_KEEP_WORK'):
-        print('data and log kept in', work)
-    else:
-        shutil.rmtree(work)
-    return 1 if failures else 0
+    return w.finish(failures, work, 'data and log')
 
 
 if __name__ == '__main__':

@@ -26,7 +26,6 @@ import collections
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import sys
@@ -297,13 +296,7 @@ def main():
               'restarts, %.1f s' % (len(INJECT_AT), ' '.join(INJECT_AT),
                                     totals['injected'], totals['log_runs'], totals['oks'],
                                     totals['errors'], time.monotonic() - started))
-        for x in failures[:20]:
-            print('FAIL:', x)
-        if os.environ.get('CAIRN_KEEP_WORK'):
-            print('traces, data and logs kept in', work)
-        else:
-            shutil.rmtree(work)
-    return 1 if failures else 0
+    return w.finish(failures, work, 'traces, data and logs')
 
 
 if __name__ == '__main__':
