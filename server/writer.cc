@@ -38,8 +38,8 @@ void Writer::Submit(std::vector<Write>* writes) {
     // While groups follow each other closely, an idle writer is woken
     // through the event loop, after the handlers that are ready now: the
     // writes of every connection one poll found readable then join one
-    // group, for one wake-up instead of one per connection (non-durable
-    // PUTs from 50 clients: groups of 2-4 became 4-8). Otherwise at once,
+    // group, for one wake-up instead of one per connection
+    // (docs/benchmarks.md measures it). Otherwise at once,
     // which a lone client's latency needs. A busy writer takes queued
     // writes at its next group either way.
     if (now - last_take_ > kWakeBatchWindow) {

@@ -14,8 +14,8 @@
 //
 // A point lookup (Find, and Put of a value of the same size) reads the hash
 // table only. Ordered access, and an insert, binary-searches the leaves by
-// their first key, then the leaf by tags (about one record read where
-// there were seven: 30% off BM_ShardPutFresh).
+// their first key, then the leaf by tags: about one record read per
+// search instead of one per comparison.
 // A full leaf splits in two, except that an insert past the last key of the
 // last leaf starts a new leaf, so keys loaded in order (a snapshot) fill
 // leaves completely. A leaf that falls under a quarter full merges with a
