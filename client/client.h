@@ -1,5 +1,5 @@
 // Client: one connection to a cairnd server, with a typed call for each
-// request of PROTOCOL.md. Keys and values are bytes (NUL, "\r\n", 0xFF and
+// request of docs/protocol.md. Keys and values are bytes (NUL, "\r\n", 0xFF and
 // the empty string are ordinary): std::string_view in, std::string out.
 // Nothing throws; every call returns a Status or a Result (status.h).
 //

@@ -14,7 +14,7 @@ namespace {
 // Large enough that a big answer takes few reads, small enough to keep one
 // per connection (a pool holds many).
 constexpr size_t kReadChunk = 64 * 1024;
-// Offset of the request id in the frame header (PROTOCOL.md section 1).
+// Offset of the request id in the frame header (docs/protocol.md section 2).
 constexpr size_t kRequestIdOffset = 4;
 
 }  // namespace

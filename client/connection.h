@@ -1,7 +1,7 @@
 // Connection: one open connection to cairnd speaking binary frames: a send
 // buffer of encoded requests, a decoder of answers, and the bookkeeping that
 // pairs them. Requests get consecutive request ids; the server answers in
-// order (PROTOCOL.md "Pipelining and order"), and an answer that does not
+// order (docs/protocol.md section 1), and an answer that does not
 // echo the id expected next is a protocol error. After any connection error
 // the Connection is broken for good: its owner drops it and opens a new one.
 // Internal to the client library; not installed.

@@ -1,4 +1,4 @@
-// Typed readings of the server's answers (PROTOCOL.md sections 2 and 3),
+// Typed readings of the server's answers (docs/protocol.md section 3),
 // shared by Client's calls and by Pipeline users. Each takes the answer to
 // the request it names and returns the typed result, the server's error as a
 // Status (see ReplyStatus), or kProtocolError when an OK answer does not

@@ -1,6 +1,6 @@
 // ScanRange and ScanIterator: Client::Scan walks the keys of a range in
 // unsigned bytewise order with their values, fetching pages of SCAN as it
-// goes (PROTOCOL.md: each next page starts at the last key + 0x00). As on
+// goes (docs/protocol.md: each next page starts at the last key + 0x00). As on
 // the server, a scan is not a point-in-time snapshot, but it never yields a
 // key twice or a value that was never written.
 //

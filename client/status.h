@@ -1,6 +1,6 @@
 // Status and Result<T>: how every call of the client library reports
 // failure (nothing in it throws). A Status is OK, a server error (an answer
-// that is not OK: its status from PROTOCOL.md section 3 and its message), or
+// that is not OK: its status from docs/protocol.md section 3 and its message), or
 // a connection error raised on this side. They call for different actions:
 // - A server error is the final answer to that request; the connection stays
 //   usable (except after BUSY on a new connection, which the server closes;
@@ -20,7 +20,7 @@ namespace cairn {
 
 enum class Code : uint8_t {
   kOk,
-  // Server errors, named as in PROTOCOL.md section 3.
+  // Server errors, named as in docs/protocol.md section 3.
   kNotFound,
   kVersionMismatch,
   kBadRequest,
@@ -36,10 +36,10 @@ enum class Code : uint8_t {
   kConnectFailed,   // no connection could be made (resolve, refused, timeout); nothing was sent
   kConnectionLost,  // the connection broke or closed before the answer arrived
   kTimeout,         // no progress for ClientOptions::io_timeout; the connection is dropped
-  kProtocolError,   // the answer does not follow PROTOCOL.md
+  kProtocolError,   // the answer does not follow docs/protocol.md
 };
 
-// "OK", "NOT_FOUND", ... exactly as PROTOCOL.md names the server statuses;
+// "OK", "NOT_FOUND", ... exactly as docs/protocol.md names the server statuses;
 // "CONNECT_FAILED", "CONNECTION_LOST", "TIMEOUT", "PROTOCOL_ERROR".
 std::string_view CodeName(Code code);
 

@@ -1,5 +1,5 @@
 // WriteBatch: puts and deletes that Client::Batch commits atomically under
-// one version (PROTOCOL.md BATCH): after any crash either all of them are
+// one version (docs/protocol.md, BATCH): after any crash either all of them are
 // present or none. Operations apply in the order added, so a later put or
 // delete of the same key wins. Deleting an absent key is not an error. An
 // empty batch is refused with kBadRequest, as the server would, without

@@ -1,4 +1,4 @@
-// The opcodes (PROTOCOL.md section 2) and statuses (section 3) of the wire
+// The opcodes and statuses (docs/protocol.md section 3) of the wire
 // protocol, and their names. A code byte read off the wire may hold any value:
 // check it with IsKnownOpcode / IsKnownStatus before trusting the enum.
 #pragma once
@@ -42,7 +42,7 @@ bool IsKnownOpcode(uint8_t code);
 bool IsKnownStatus(uint8_t code);
 // "PING", "GET", ...; "UNKNOWN" for a value outside the enum.
 std::string_view OpcodeName(Opcode opcode);
-// "OK", "NOT_FOUND", ... exactly as PROTOCOL.md section 3; "UNKNOWN" for a
+// "OK", "NOT_FOUND", ... exactly as docs/protocol.md section 3; "UNKNOWN" for a
 // value outside the enum.
 std::string_view StatusName(StatusCode status);
 // "0x0c": a code, flags or magic byte as error messages print it.

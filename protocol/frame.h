@@ -1,4 +1,4 @@
-// Frames of the Cairn wire protocol, version 1 (PROTOCOL.md section 1): the
+// Frames of the Cairn wire protocol, version 1 (docs/protocol.md section 2): the
 // 12-byte big-endian header, whose code byte is an Opcode or a StatusCode
 // (codes.h), and bodies made of u32-length-prefixed fields. Pure functions
 // over bytes. Integer fields have an exact width; a field of any other width

@@ -1,7 +1,7 @@
 // FrameDecoder: turns the bytes of one binary-mode connection, fed in chunks
 // of any size, into complete frames (header + body) in the order sent.
-// It enforces only what framing needs (PROTOCOL.md "Errors that close the
-// connection"): the magic byte, the protocol version and the body length
+// It enforces only what framing needs (docs/protocol.md section 5.2, errors
+// that close the connection): the magic byte, the protocol version and the body length
 // limit. A violation is fatal. Next() reports it as soon as the offending
 // header's 12 bytes are buffered (frames before it come out first; its body
 // is not waited for), with the status to answer and the request id as

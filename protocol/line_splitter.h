@@ -1,5 +1,5 @@
 // LineSplitter: turns the bytes of one text-mode connection, fed in chunks of
-// any size, into lines (PROTOCOL.md section 5). A line ends at "\n"; the
+// any size, into lines (docs/protocol.md section 6). A line ends at "\n"; the
 // "\n" and one "\r" right before it are not part of the line. A line longer
 // than max_line_bytes (the server passes max_frame_bytes) is fatal:
 // TOO_LARGE, reported as soon as the buffered bytes prove it, after which the

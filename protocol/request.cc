@@ -32,7 +32,7 @@ constexpr uint8_t kBatchDeleteOp = static_cast<uint8_t>(Opcode::kDelete);
 constexpr std::string_view kBatchPutField("\x03", 1);
 constexpr std::string_view kBatchDeleteField("\x04", 1);
 
-// How many fields an opcode takes, and how PROTOCOL.md names them.
+// How many fields an opcode takes, and how docs/protocol.md names them.
 struct Shape {
   size_t min_fields;
   size_t max_fields;

@@ -1,7 +1,7 @@
 // Request: one client request in owned, typed form, whichever mode it came
 // in. ParseRequest reads a well-framed binary request (FrameDecoder has
 // already checked magic, version and body length) and rejects what
-// PROTOCOL.md calls errors that keep the connection: non-zero flags, fields
+// docs/protocol.md calls errors that keep the connection: non-zero flags, fields
 // that do not fill the body, a wrong field count or width, a malformed BATCH
 // (all BAD_REQUEST), an unknown opcode (UNKNOWN_OPCODE), and a key or value
 // over the limits (TOO_LARGE). EncodeRequest writes the frame a client sends;
@@ -20,7 +20,7 @@
 
 namespace cairn::protocol {
 
-// Server-side limits; defaults from PROTOCOL.md section 1.
+// Server-side limits; defaults from docs/protocol.md section 8.
 struct Limits {
   uint32_t max_key_bytes = 65536;
   uint32_t max_value_bytes = 16777216;

@@ -1,6 +1,6 @@
 // Response: one answer frame in owned form (status, echoed request id, raw
-// fields), with a factory for every body shape of PROTOCOL.md sections 2 and
-// 3. EncodeResponse writes it; ParseResponse reads it back on the client,
+// fields), with a factory for every body shape of docs/protocol.md section 3.
+// EncodeResponse writes it; ParseResponse reads it back on the client,
 // checking the fields against what the status requires (NOT_FOUND: none,
 // VERSION_MISMATCH: [u64], every error: [message]). An OK body depends on the
 // request, so the typed readers below check it when the client asks.

@@ -1,4 +1,4 @@
-// Text mode (PROTOCOL.md section 5), for netcat and telnet: one request per
+// Text mode (docs/protocol.md section 6), for netcat and telnet: one request per
 // line (LineSplitter finds the lines), answered by one line, or for SCAN by
 // a header line and one line per entry; every answer line ends in "\n".
 // Requests parse into the same Request as binary frames and go through the

@@ -1,7 +1,7 @@
 // What one answer counts as in cairn-bench's tallies. OK is a success;
 // NOT_FOUND is a miss for GET and DELETE (a GET of a key never put, a DELETE
 // of a key already gone), not an error; every other status is an error
-// (counted, the run goes on). An answer that breaks PROTOCOL.md (an OK of the
+// (counted, the run goes on). An answer that breaks docs/protocol.md (an OK of the
 // wrong shape) is malformed: the run stops, as for a broken connection.
 #pragma once
 

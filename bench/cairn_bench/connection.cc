@@ -17,7 +17,7 @@ using boost::system::error_code;
 
 // Answers are small; a large value just takes several reads.
 constexpr size_t kReadBufferBytes = 16 * 1024;
-// The decoder's limit: PROTOCOL.md's largest frame.
+// The decoder's limit: docs/protocol.md's largest frame.
 constexpr uint32_t kMaxFrameBytes = 33554432;
 
 }  // namespace

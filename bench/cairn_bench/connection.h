@@ -4,7 +4,7 @@
 // the budget is spent. A request's latency runs from just before its batch
 // is written to the moment its answer is decoded (steady clock).
 //
-// Answers must come in order with the request ids sent (PROTOCOL.md
+// Answers must come in order with the request ids sent (docs/protocol.md
 // "Pipelining and order"). Any failure (connection closed or reset, an
 // undecodable or unexpected answer) aborts the whole test through
 // SharedRun::Abort with a message naming the connection.

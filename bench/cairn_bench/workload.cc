@@ -120,7 +120,7 @@ Opcode Workload::Append(Random* random, uint32_t request_id, std::string* out) c
   const size_t start = out->size();
   out->append(chosen.frame);
   char* frame = out->data() + start;
-  // The request id field of the header, big-endian (PROTOCOL.md section 1).
+  // The request id field of the header, big-endian (docs/protocol.md section 2).
   for (int i = 0; i < 4; ++i) frame[4 + i] = static_cast<char>(request_id >> (24 - 8 * i));
   if (chosen.digits_at != std::string::npos) {
     WriteRandInt(random->Uniform(keyspace_), frame + chosen.digits_at);

@@ -1,4 +1,4 @@
-"""A minimal blocking client of the Cairn binary protocol (PROTOCOL.md), for
+"""A minimal blocking client of the Cairn binary protocol (docs/protocol.md), for
 the robustness drivers in this folder. Not a general client library."""
 import os
 import shutil

@@ -1,5 +1,5 @@
 // Model: the expected contents of a DB (value and version per key), kept by
-// applying the same mutations with the semantics PROTOCOL.md gives them.
+// applying the same mutations with the semantics docs/protocol.md gives them.
 // Crash tests compare what recovery returns against it.
 #pragma once
 
