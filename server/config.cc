@@ -77,7 +77,8 @@ ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code) 
   b.Bind("shards", &config->shards, "index shards (changing it between restarts is fine)");
   b.Bind("fsync", &config->fsync, "durability policy: always | interval | never");
   b.Bind("fsync-interval-ms", &config->fsync_interval_ms, "sync period under --fsync interval");
-  b.Bind("io-threads", &config->io_threads, "network threads (0: one per core but one, left to the writer; at least 1)");
+  b.Bind("io-threads", &config->io_threads,
+         "network threads (0: one per core but one, left to the writer; at least 1)");
   b.Bind("max-connections", &config->max_connections, "connections served at once");
   b.Bind("max-key-bytes", &config->max_key_bytes, "largest key");
   b.Bind("max-value-bytes", &config->max_value_bytes, "largest value");
@@ -98,6 +99,10 @@ ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code) 
   b.Bind("log-level", &config->log_level, "debug | info | warn | error");
   b.Bind("log-format", &config->log_format, "text | json");
   b.Bind("port-file", &config->port_file, "write the bound port here once listening");
+  b.Bind("metrics-port", &config->metrics_port,
+         "serve Prometheus metrics at http://METRICS_BIND:PORT/metrics (0: off; 9187 is usual)");
+  b.Bind("metrics-bind", &config->metrics_bind,
+         "address of the metrics listener (no auth on it: keep it private)");
   app.add_flag("--check", config->check,
                "verify the data directory without changing it, print a report, exit "
                "(0 healthy, 2 damaged)");
@@ -125,6 +130,9 @@ std::string ValidateConfig(const Config& c) {
   boost::asio::ip::make_address(c.bind, bad_address);
   if (bad_address) return "--bind must be an IP address, not \"" + c.bind + "\"";
   if (c.port > 65535) return "--port must be at most 65535";
+  if (c.metrics_port > 65535) return "--metrics-port must be at most 65535";
+  boost::asio::ip::make_address(c.metrics_bind, bad_address);
+  if (bad_address) return "--metrics-bind must be an IP address, not \"" + c.metrics_bind + "\"";
   if (c.shards == 0 || c.shards > 4096) return "--shards must be from 1 to 4096";
   if (c.fsync != "always" && c.fsync != "interval" && c.fsync != "never") {
     return "--fsync must be always, interval or never, not \"" + c.fsync + "\"";

@@ -32,7 +32,9 @@ struct Config {
   std::string log_level = "info";
   std::string log_format = "text";  // text | json
   std::string port_file;            // written with the bound port once listening
-  bool check = false;               // verify the data directory and exit
+  uint32_t metrics_port = 0;        // GET /metrics over HTTP; 0: off
+  std::string metrics_bind = "127.0.0.1";
+  bool check = false;  // verify the data directory and exit
 };
 
 enum class ParseOutcome { kRun, kExit };

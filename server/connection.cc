@@ -342,7 +342,8 @@ void Connection::SubmitWrite(uint64_t id, Slot* slot) {
       Writer::Write{std::move(mutation), slot->pending_bytes,
                     [self = shared_from_this(), id, op](const storage::MutationResult& result) {
                       self->Finish(id, Service::ToResponse(op, result));
-                    }});
+                    },
+                    /*queued_at=*/{}});
 }
 
 void Connection::SubmitWrites() {

@@ -17,6 +17,8 @@
 #include "server/config.h"
 #include "server/logging.h"
 #include "server/memory_trimmer.h"
+#include "server/metrics.h"
+#include "server/metrics_server.h"
 #include "server/server.h"
 #include "server/service.h"
 #include "server/snapshotter.h"
@@ -135,7 +137,19 @@ int Serve(const Config& config) {
     writer.Stop();
     return kExitStartupFailure;
   }
+  // Stopped before the store closes (below): it reads the store.
+  MetricsServer metrics([&] { return RenderMetrics(service, *db, writer); });
+  if (config.metrics_port != 0 &&
+      !metrics.Listen(config.metrics_bind, static_cast<uint16_t>(config.metrics_port), &error)) {
+    spdlog::error("{}", error);
+    writer.Stop();
+    return kExitStartupFailure;
+  }
   server.Start();
+  if (config.metrics_port != 0) {
+    metrics.Start();
+    spdlog::info("metrics at http://{}:{}/metrics", config.metrics_bind, metrics.port());
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
@@ -176,6 +190,7 @@ int Serve(const Config& config) {
   io.run();
   for (std::thread& t : pool) t.join();
   server.CloseConnections();
+  metrics.Stop();
 
   trimmer.Stop();
   snapshotter.Stop();

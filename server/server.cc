@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/connection.h"
+#include "server/listener.h"
 #include "server/service.h"
 
 namespace cairn::server {
@@ -26,22 +27,7 @@ Server::Server(asio::io_context& io, Service* service, Writer* writer, Snapshott
       snapshotter_(snapshotter) {}
 
 bool Server::Listen(const std::string& address, uint16_t port, std::string* error) {
-  boost::system::error_code ec;
-  const asio::ip::address ip = asio::ip::make_address(address, ec);
-  if (ec) {
-    *error = "bad --bind address \"" + address + "\": " + ec.message();
-    return false;
-  }
-  const tcp::endpoint endpoint(ip, port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    *error = "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message();
-    return false;
-  }
-  return true;
+  return OpenListener(&acceptor_, address, port, "--bind", error);
 }
 
 uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }

@@ -39,6 +39,8 @@ class Service {
   const Config& config() const { return config_; }
   const protocol::Limits& limits() const { return limits_; }
   ServiceCounters& counters() { return counters_; }
+  const ServiceCounters& counters() const { return counters_; }
+  std::chrono::steady_clock::time_point started() const { return started_; }
 
   bool auth_required() const { return !token_.empty(); }
   // Compares in time that does not depend on the configured token.

@@ -27,8 +27,11 @@ Writer::~Writer() { Stop(); }
 
 void Writer::Submit(std::vector<Write>* writes) {
   uint64_t bytes = 0;
-  for (const Write& w : *writes) bytes += w.bytes;
   const auto now = std::chrono::steady_clock::now();
+  for (Write& w : *writes) {
+    bytes += w.bytes;
+    w.queued_at = now;
+  }
   bool wake_now = false;
   bool schedule_wake = false;
   {
@@ -137,16 +140,25 @@ void Writer::CommitGroup(std::vector<Write>* group) {
   std::vector<Done> dones;
   mutations.reserve(count);
   dones.reserve(count);
+  std::vector<std::chrono::steady_clock::time_point> queued_at;
+  queued_at.reserve(count);
   uint64_t bytes = 0;
   for (Write& item : *group) {
     mutations.push_back(std::move(item.mutation));
     dones.push_back(std::move(item.done));
+    queued_at.push_back(item.queued_at);
     bytes += item.bytes;
   }
   group->clear();
   std::vector<storage::MutationResult> results;
   db_->Commit(mutations, &results);
   assert(results.size() == dones.size());
+  const auto committed = std::chrono::steady_clock::now();
+  for (const auto& queued : queued_at) {
+    commit_seconds_.Observe(std::chrono::duration<double>(committed - queued).count());
+  }
+  group_writes_.Observe(static_cast<double>(count));
+  group_bytes_.Observe(static_cast<double>(bytes));
   // Counted before anyone is answered, so a client that has its answer sees
   // its write in STATS.
   queued_bytes_ -= bytes;

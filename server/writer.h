@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "storage/db.h"
+#include "storage/histogram.h"
 
 namespace cairn::server {
 
@@ -43,6 +44,7 @@ class Writer {
     storage::Mutation mutation;
     uint64_t bytes = 0;  // memory the write holds while it waits
     Done done;
+    std::chrono::steady_clock::time_point queued_at;  // set by Submit
   };
 
   Writer(storage::DB* db, uint64_t max_queue_bytes, Deliver deliver);
@@ -59,6 +61,11 @@ class Writer {
   void NotifyWhenDrained(std::function<void()> wake);
   uint64_t queued_bytes() const { return queued_bytes_.load(); }
   Stats stats() const;
+  // Writes per group, bytes per group, and seconds from a write's Submit to
+  // the end of its group's commit (synced as the store's policy says).
+  storage::Histogram::Snapshot group_writes() const { return group_writes_.Read(); }
+  storage::Histogram::Snapshot group_bytes() const { return group_bytes_.Read(); }
+  storage::Histogram::Snapshot commit_seconds() const { return commit_seconds_.Read(); }
 
   // Commits everything queued and ends the thread (the DB syncs when it
   // closes). Idempotent.
@@ -85,6 +92,9 @@ class Writer {
   std::chrono::steady_clock::time_point last_take_;  // when the last group was taken
   std::atomic<uint64_t> queued_bytes_{0};
   Stats stats_;
+  storage::Histogram group_writes_{storage::Histogram::Exponential(1, 2, 14)};   // 1 to 8192
+  storage::Histogram group_bytes_{storage::Histogram::Exponential(128, 4, 10)};  // 128 B to 32 MiB
+  storage::Histogram commit_seconds_{storage::Histogram::Exponential(50e-6, 2, 17)};
   std::thread thread_;
 };
 

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "storage/env.h"
+#include "storage/histogram.h"
 #include "storage/mutation.h"
 #include "storage/status.h"
 
@@ -81,6 +82,7 @@ struct DbStats {
   uint64_t log_bytes = 0;  // bytes in all live segments
   uint64_t log_bytes_since_snapshot = 0;
   uint64_t log_syncs = 0;
+  Histogram::Snapshot log_sync_seconds;  // each fdatasync of the log
   uint64_t key_bytes = 0;
   uint64_t value_bytes = 0;
   uint64_t index_bytes = 0;  // heap the index holds (keys and values included)

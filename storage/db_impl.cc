@@ -339,6 +339,7 @@ DbStats DBImpl::Stats() const {
   stats.log_bytes = log_->total_bytes();
   stats.log_bytes_since_snapshot = log_bytes_since_snapshot_.load();
   stats.log_syncs = log_->sync_count();
+  stats.log_sync_seconds = log_->sync_seconds();
   stats.read_only = log_->failed();
   return stats;
 }

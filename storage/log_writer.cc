@@ -182,7 +182,9 @@ Status LogWriter::SyncLocked() {
   // usually synced everything already, and a no-op fdatasync would still
   // stall the next group behind mu_.
   if (!dirty_) return Status::OK();
+  const auto start = Clock::now();
   Status s = active_->Sync();
+  sync_seconds_.Observe(std::chrono::duration<double>(Clock::now() - start).count());
   ++syncs_;
   if (!s.ok()) {
     Fail(s);

@@ -36,6 +36,7 @@
 
 #include "storage/db.h"
 #include "storage/env.h"
+#include "storage/histogram.h"
 #include "storage/log_format.h"
 #include "storage/status.h"
 
@@ -99,6 +100,8 @@ class LogWriter {
   uint64_t segment_count() const;
   uint64_t total_bytes() const;
   uint64_t sync_count() const { return syncs_.load(std::memory_order_relaxed); }
+  // How long each fdatasync of the log took, in seconds.
+  Histogram::Snapshot sync_seconds() const { return sync_seconds_.Read(); }
 
  private:
   // Writes at dst the group record that follows the log's last record,
@@ -147,6 +150,7 @@ class LogWriter {
   Status failure_;
   std::atomic<bool> failed_{false};
   std::atomic<uint64_t> syncs_{0};
+  Histogram sync_seconds_{Histogram::Exponential(50e-6, 2, 17)};  // 50 us to 3.3 s
 };
 
 }  // namespace cairn::storage

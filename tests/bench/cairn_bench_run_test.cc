@@ -3,9 +3,7 @@
 // must give the documented exit codes. No assertion on speed.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <map>
@@ -17,6 +15,7 @@
 
 #include "client/client.h"
 #include "tests/client/process.h"
+#include "tests/common/unused_port.h"
 #include "tests/server/cairnd_process.h"
 
 namespace cairn::bench {
@@ -69,18 +68,7 @@ class CairnBenchTest : public testing::Test {
   std::string token_;
 };
 
-// A port nothing listens on: bound, then released.
-uint16_t UnusedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  close(fd);
-  return ntohs(address.sin_port);
-}
+using test::UnusedPort;
 
 TEST_F(CairnBenchTest, PutThenGetJsonMatchesTheServer) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
