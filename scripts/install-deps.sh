@@ -10,6 +10,7 @@ packages=(
   libboost-dev libspdlog-dev nlohmann-json3-dev libxxhash-dev libcli11-dev
   libedit-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 procps strace netcat-openbsd
+  prometheus  # the metrics test scrapes cairnd with the real thing
 )
 [[ ${1:-} == --fuzz ]] && packages+=(clang-14 libclang-rt-14-dev)
 

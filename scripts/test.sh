@@ -40,7 +40,7 @@ run_suite() {
   while IFS= read -r line; do note "  not passed: $line"; done \
     < <(grep -E '^[[:space:]]+[0-9]+ - .+ \(.+\)$' "$out" | sed -E 's/^[[:space:]]+[0-9]+ - //')
   while IFS= read -r line; do note "  $line"; done < <(grep -hE \
-    '^(power cut|model test|kill loop|fsync discipline|full disk|hostile clients|permission|page loss|sync failure|crash explorer):' \
+    '^(power cut|model test|kill loop|fsync discipline|full disk|hostile clients|permission|page loss|sync failure|crash explorer|prometheus):' \
     "$dir/Testing/Temporary/LastTest.log" || true)
   return "$rc"
 }
