@@ -24,5 +24,5 @@ run() {
   return "$rc"
 }
 run storage/storage_tests 'DbConcurrency*:DbModel*:DbFault*'
-run server/server_tests 'Pipelining*:Durability*:KillDuring*:BinaryOps*:Auth*:Limits*'
+run server/server_tests 'Pipelining*:Durability*:KillDuring*:BinaryOps*:Auth*:Limits*:Metrics*'
 echo "== tsan: no data race reported"
