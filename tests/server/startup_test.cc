@@ -107,7 +107,9 @@ TEST_F(StartupTest, DataDirectoryAndEveryFileItCreatesArePrivate) {
     for (int i = 0; i < 40; ++i) {
       EXPECT_EQ(Call(&client, PutRequest("k" + std::to_string(i), std::string(100, 'v'))).status,
                 protocol::StatusCode::kOk);
-      if (i == 20) EXPECT_EQ(Call(&client, SnapshotRequest()).status, protocol::StatusCode::kOk);
+      if (i == 20) {
+        EXPECT_EQ(Call(&client, SnapshotRequest()).status, protocol::StatusCode::kOk);
+      }
     }
   }
   std::optional<ExitStatus> stopped = server_->Terminate(std::chrono::seconds(10));
