@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   libboost-dev libspdlog-dev nlohmann-json3-dev libxxhash-dev libcli11-dev
-  libedit-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libedit-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   python3 procps strace netcat-openbsd
   prometheus  # the metrics test scrapes cairnd with the real thing
 )

@@ -7,6 +7,7 @@
 #include <cassert>
 
 #include "protocol/text.h"
+#include "server/auth.h"
 #include "server/connection_registry.h"
 #include "server/rate_limiter.h"
 #include "server/service.h"
@@ -31,6 +32,13 @@ constexpr size_t kMaxSlots = 16384;
 constexpr auto kOverLimitGrace = std::chrono::seconds(1);
 
 RateLimiter& ProtocolWarnings() {
+  static RateLimiter limiter(10);
+  return limiter;
+}
+
+// Failed AUTHs are logged each with its peer, but a guessing flood must not
+// fill the disk: 10 lines a second across all connections.
+RateLimiter& AuthFailureWarnings() {
   static RateLimiter limiter(10);
   return limiter;
 }
@@ -277,12 +285,7 @@ void Connection::Dispatch(Request request) {
     return;
   }
   if (request.opcode == Opcode::kAuth) {
-    if (service_->auth_required() && !service_->TokenMatches(request.token)) {
-      PushDone(std::move(request), Response::Failure(StatusCode::kUnauthorized, "wrong token"));
-    } else {
-      authenticated_ = true;
-      PushDone(std::move(request), Response::Ok());
-    }
+    Authenticate(std::move(request));
     return;
   }
   if (service_->auth_required() && !authenticated_ && request.opcode != Opcode::kPing) {
@@ -298,6 +301,37 @@ void Connection::Dispatch(Request request) {
   } else {
     Push(Slot::Kind::kRead, std::move(request));
   }
+}
+
+void Connection::Authenticate(Request request) {
+  if (!service_->auth_required()) {
+    // As Redis does: a client that believes it authenticates is told that
+    // nothing is protected, rather than OK.
+    PushDone(std::move(request),
+             Response::Failure(StatusCode::kBadRequest,
+                               "AUTH called without any token configured (cairnd has no "
+                               "--auth-token-file)"));
+    return;
+  }
+  if (service_->TokenMatches(request.token)) {
+    authenticated_ = true;
+    PushDone(std::move(request), Response::Ok());
+    return;
+  }
+  ++auth_failures_;
+  Warn(&AuthFailureWarnings(), "AUTH failed (" + std::to_string(auth_failures_) + " of " +
+                                   std::to_string(kMaxAuthFailuresPerConnection) +
+                                   " on this connection)");
+  if (auth_failures_ < kMaxAuthFailuresPerConnection) {
+    PushDone(std::move(request), Response::Failure(StatusCode::kUnauthorized, "wrong token"));
+    return;
+  }
+  // Answered, then closed: requests pipelined after it are not read.
+  StopReading();
+  PushDone(std::move(request), Response::Failure(StatusCode::kUnauthorized,
+                                                 "wrong token; too many failed AUTH attempts (" +
+                                                     std::to_string(kMaxAuthFailuresPerConnection) +
+                                                     "), closing the connection"));
 }
 
 void Connection::Push(Slot::Kind kind, Request request) {
@@ -491,8 +525,12 @@ void Connection::OnTimer() {
 
 void Connection::ProtocolWarning(const std::string& what) {
   service_->counters().protocol_errors++;
+  Warn(&ProtocolWarnings(), what);
+}
+
+void Connection::Warn(RateLimiter* limiter, const std::string& what) const {
   uint64_t suppressed = 0;
-  if (ProtocolWarnings().Allow(&suppressed)) {
+  if (limiter->Allow(&suppressed)) {
     if (suppressed > 0) {
       spdlog::warn("connection {}: {} ({} similar warnings suppressed)", peer_, what, suppressed);
     } else {

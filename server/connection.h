@@ -29,6 +29,7 @@
 
 namespace cairn::server {
 
+class RateLimiter;
 class Service;
 class Snapshotter;
 class ConnectionRegistry;
@@ -69,6 +70,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ConsumeBinary();
   void ConsumeText();
   void Dispatch(protocol::Request request);
+  // Answers AUTH; closes the connection at its kMaxAuthFailuresPerConnection-th
+  // failure.
+  void Authenticate(protocol::Request request);
   void Push(Slot::Kind kind, protocol::Request request);
   void PushDone(protocol::Request request, protocol::Response response);
   // Starts slot id; false if it must wait for the slots before it.
@@ -88,6 +92,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
   void OnTimer();
   void ProtocolWarning(const std::string& what);
+  // Logs "connection PEER: what" unless limiter holds it back.
+  void Warn(RateLimiter* limiter, const std::string& what) const;
   bool ReadingPaused();
   // Answers not yet taken by the client fill the per-connection budget.
   bool OutputBacklogged() const;
@@ -121,6 +127,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;           // encoded responses not yet handed to the socket
   std::string writing_;       // being written
   bool authenticated_ = false;
+  uint32_t auth_failures_ = 0;
 
   bool over_limit_ = false;
   bool reading_ = false;

@@ -9,11 +9,11 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "server/asio.h"
+#include "server/auth.h"
 #include "server/config.h"
 #include "server/logging.h"
 #include "server/memory_trimmer.h"
@@ -52,26 +52,6 @@ storage::Options StorageOptions(const Config& config) {
   return options;
 }
 
-// The token file's content without trailing whitespace; false on failure.
-bool ReadToken(const std::string& path, std::string* token, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot read --auth-token-file " + path;
-    return false;
-  }
-  std::stringstream content;
-  content << in.rdbuf();
-  *token = content.str();
-  while (!token->empty() && std::isspace(static_cast<unsigned char>(token->back()))) {
-    token->pop_back();
-  }
-  if (token->empty()) {
-    *error = "--auth-token-file " + path + " holds no token";
-    return false;
-  }
-  return true;
-}
-
 bool WritePortFile(const std::string& path, uint16_t port) {
   const std::string tmp = path + ".tmp";
   {
@@ -105,13 +85,20 @@ int RunCheck(const Config& config) {
 }
 
 int Serve(const Config& config) {
-  std::string token;
   std::string error;
-  if (!config.auth_token_file.empty() && !ReadToken(config.auth_token_file, &token, &error)) {
-    spdlog::error("{}", error);
-    return kExitStartupFailure;
+  TokenVerifier auth;
+  if (!config.auth_token_file.empty()) {
+    std::string token;
+    std::string warning;
+    if (!ReadTokenFile(config.auth_token_file, &token, &warning, &error) ||
+        !auth.Init(token, &error)) {
+      spdlog::error("{}", error);
+      return kExitStartupFailure;
+    }
+    if (!warning.empty()) spdlog::warn("{}", warning);
   }
-  if (token.empty() && !IsLoopback(config.bind)) {
+  const bool auth_on = auth.configured();
+  if (!auth_on && !IsLoopback(config.bind)) {
     spdlog::warn(
         "listening on {} without an auth token: anyone who can reach this address can read "
         "and write every key. Set --auth-token-file.",
@@ -127,7 +114,7 @@ int Serve(const Config& config) {
   boost::asio::io_context io;
   Writer writer(db.get(), config.max_writer_queue_bytes,
                 [&io](std::function<void()> work) { boost::asio::post(io, std::move(work)); });
-  Service service(config, db.get(), &writer, token);
+  Service service(config, db.get(), &writer, std::move(auth));
   Snapshotter snapshotter(db.get(), config.snapshot_every_bytes);
   MemoryTrimmer trimmer(kTrimPeriod, kTrimThresholdBytes);
 
@@ -177,7 +164,7 @@ int Serve(const Config& config) {
       config.bind, server.port(), config.data_dir, config.shards, config.fsync,
       config.fsync_interval_ms, threads, config.max_connections, config.max_key_bytes,
       config.max_value_bytes, config.max_frame_bytes, config.idle_timeout_s,
-      config.frame_timeout_ms, token.empty() ? "off" : "on", config.snapshot_every_bytes,
+      config.frame_timeout_ms, auth_on ? "on" : "off", config.snapshot_every_bytes,
       config.segment_bytes, config.recovery, config.log_level, config.log_format, stats.keys,
       stats.last_version);
   if (!config.port_file.empty() && !WritePortFile(config.port_file, server.port())) {

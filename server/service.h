@@ -12,6 +12,7 @@
 
 #include "protocol/request.h"
 #include "protocol/response.h"
+#include "server/auth.h"
 #include "server/config.h"
 #include "storage/db.h"
 #include "storage/mutation.h"
@@ -33,8 +34,8 @@ struct ServiceCounters {
 
 class Service {
  public:
-  // token: empty when no authentication is configured.
-  Service(const Config& config, storage::DB* db, const Writer* writer, std::string token);
+  // auth: not configured when no authentication is configured.
+  Service(const Config& config, storage::DB* db, const Writer* writer, TokenVerifier auth);
 
   const Config& config() const { return config_; }
   const protocol::Limits& limits() const { return limits_; }
@@ -42,9 +43,9 @@ class Service {
   const ServiceCounters& counters() const { return counters_; }
   std::chrono::steady_clock::time_point started() const { return started_; }
 
-  bool auth_required() const { return !token_.empty(); }
+  bool auth_required() const { return auth_.configured(); }
   // Compares in time that does not depend on the configured token.
-  bool TokenMatches(std::string_view candidate) const;
+  bool TokenMatches(std::string_view candidate) const { return auth_.Matches(candidate); }
 
   static bool IsWrite(protocol::Opcode op);
   // Answers PING, GET, SCAN and STATS. REQUIRES: !IsWrite, not AUTH/SNAPSHOT.
@@ -62,7 +63,7 @@ class Service {
   const protocol::Limits limits_;
   storage::DB* const db_;
   const Writer* const writer_;
-  const std::string token_;
+  const TokenVerifier auth_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   mutable ServiceCounters counters_;
 };

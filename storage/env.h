@@ -72,7 +72,8 @@ class Env {
   // The process-wide POSIX environment. Never deleted.
   static Env* Default();
 
-  // Creates (or truncates) fname for writing.
+  // Creates (or truncates) fname for writing. A new file is private to the
+  // owner (0600 before the umask); an existing one keeps its mode.
   virtual Status NewWritableFile(const std::string& fname,
                                  std::unique_ptr<WritableFile>* result) = 0;
   // Opens an existing fname to append at its end.
@@ -88,15 +89,17 @@ class Env {
   virtual Status RemoveFile(const std::string& fname) = 0;
   // Atomically replaces dst with src (rename(2)).
   virtual Status RenameFile(const std::string& src, const std::string& dst) = 0;
-  // Creates dir; OK if it exists already as a directory.
+  // Creates dir, private to the owner (0700 before the umask); OK if it
+  // exists already as a directory, whose mode is left as it is.
   virtual Status CreateDir(const std::string& dir) = 0;
   // Makes the entries of dir (creations, renames, removals) durable.
   virtual Status SyncDir(const std::string& dir) = 0;
   // Cuts fname to size bytes and syncs it.
   virtual Status TruncateFile(const std::string& fname, uint64_t size) = 0;
 
-  // Takes an exclusive advisory lock on fname (created if absent). Fails with
-  // kBusy, naming the file, when another process holds it.
+  // Takes an exclusive advisory lock on fname (created 0600 if absent). Fails
+  // with kBusy, naming the file, when another process holds it, and with
+  // kIoError when fname is a symbolic link, which is never followed.
   virtual Status LockFile(const std::string& fname, std::unique_ptr<FileLock>* lock) = 0;
 
   // Reads the whole of fname, for recovery. This default copies it through

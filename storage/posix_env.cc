@@ -14,7 +14,14 @@
 // - LockFile takes flock(LOCK_EX | LOCK_NB), through a read-only descriptor
 //   when the file exists but cannot be opened for writing. flock locks belong to the open
 //   file description, so a second LockFile on the same file conflicts even
-//   within one process, and closing the descriptor releases the lock.
+//   within one process, and closing the descriptor releases the lock. The
+//   lock file is opened O_NOFOLLOW: a LOCK planted as a symbolic link would
+//   otherwise let whoever planted it make cairnd create or lock a file
+//   anywhere it can write.
+// - What it creates is private to the owner: directories 0700, files 0600
+//   (the data is the database's, and a snapshot holds every key). Modes of
+//   existing directories and files are left alone: an operator who chose
+//   them, or shares a directory with a backup user, keeps that choice.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -210,7 +217,7 @@ class PosixEnv final : public Env {
   }
 
   Status NewWritableFile(const std::string& fname, std::unique_ptr<WritableFile>* result) override {
-    const int fd = ::open(fname.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd = ::open(fname.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return PosixError("open " + fname, errno);
     *result = std::make_unique<PosixWritableFile>(fname, fd, 0);
     return Status::OK();
@@ -296,7 +303,7 @@ class PosixEnv final : public Env {
   }
 
   Status CreateDir(const std::string& dir) override {
-    if (::mkdir(dir.c_str(), 0755) == 0) return Status::OK();
+    if (::mkdir(dir.c_str(), 0700) == 0) return Status::OK();
     const int err = errno;
     if (err != EEXIST) return PosixError("mkdir " + dir, err);
     struct stat st;
@@ -330,12 +337,18 @@ class PosixEnv final : public Env {
   }
 
   Status LockFile(const std::string& fname, std::unique_ptr<FileLock>* lock) override {
-    int fd = ::open(fname.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = ::open(fname.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
       const int err = errno;
+      if (err == ELOOP) {
+        return Status::IoError("open lock file " + fname +
+                               ": is a symbolic link, which cairnd does not follow; remove it");
+      }
       // flock needs no write access: an existing lock file on read-only
       // storage still excludes other processes (cairnd --check needs this).
-      if (err == EACCES || err == EROFS) fd = ::open(fname.c_str(), O_RDONLY | O_CLOEXEC);
+      if (err == EACCES || err == EROFS) {
+        fd = ::open(fname.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      }
       if (fd < 0) return PosixError("open lock file " + fname, err);
     }
     int r;

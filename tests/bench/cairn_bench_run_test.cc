@@ -161,7 +161,7 @@ TEST_F(CairnBenchTest, ErrorAnswersAreCountedNotFatal) {
 }
 
 TEST_F(CairnBenchTest, AuthenticatesWithTheToken) {
-  token_ = "bench-secret";
+  token_ = "bench-secret-token";
   const std::string token_file = dir_.file("token");
   client_test::WriteFile(token_file, token_ + "\n");
   ASSERT_NO_FATAL_FAILURE(StartServer({"--fsync", "never", "--auth-token-file", token_file}));

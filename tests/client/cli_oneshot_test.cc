@@ -84,7 +84,7 @@ TEST_F(CliOneShotTest, SilentServerIsATimeout) {
 class CliAuthTest : public CliTest {
  protected:
   void SetUp() override {
-    WriteFile(token_dir_.file("token"), "s3cret\n");
+    WriteFile(token_dir_.file("token"), "s3cret-token-for-cli\n");
     ASSERT_NO_FATAL_FAILURE(StartServer({"--auth-token-file", token_dir_.file("token")}));
   }
   TempDir token_dir_;
@@ -98,7 +98,7 @@ TEST_F(CliAuthTest, TokenComesFromAFileOrTheEnvironment) {
 
   RunOutput from_file = RunCli({"--auth-token-file", token_dir_.file("token"), "PUT", "k", "v"});
   EXPECT_EQ(from_file.exit_code, 0) << Describe(from_file);
-  RunOutput from_env = RunCli({"GET", "k"}, "", {{"CAIRN_AUTH_TOKEN", "s3cret"}});
+  RunOutput from_env = RunCli({"GET", "k"}, "", {{"CAIRN_AUTH_TOKEN", "s3cret-token-for-cli"}});
   EXPECT_EQ(from_env.exit_code, 0) << Describe(from_env);
   EXPECT_EQ(from_env.out, "v\n");
 }

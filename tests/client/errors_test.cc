@@ -77,7 +77,7 @@ class ClientAuthTest : public ClientTest {
  protected:
   void SetUp() override {
     token_file_ = dir_.file("token");
-    WriteFile(token_file_, "s3cret\n");  // trailing whitespace is not part of it
+    WriteFile(token_file_, "s3cret-client-token\n");  // trailing whitespace is not part of it
     ASSERT_NO_FATAL_FAILURE(StartServer({"--auth-token-file", token_file_}));
   }
   TempDir dir_;
@@ -92,13 +92,13 @@ TEST_F(ClientAuthTest, UnauthenticatedCallsAreUnauthorizedExceptPing) {
   EXPECT_TRUE(get.status().IsServerError());
 
   EXPECT_EQ(client.Auth("wrong").code(), Code::kUnauthorized);
-  EXPECT_TRUE(Ok(client.Auth("s3cret")));
+  EXPECT_TRUE(Ok(client.Auth("s3cret-client-token")));
   EXPECT_TRUE(Ok(client.Put("k", "v")));
 }
 
 TEST_F(ClientAuthTest, TokenInOptionsAuthenticatesEveryConnection) {
   ClientOptions options = Options();
-  options.auth_token = "s3cret";
+  options.auth_token = "s3cret-client-token";
   Client client(options);
   EXPECT_TRUE(Ok(client.Put("k", "v")));
 

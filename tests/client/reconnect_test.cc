@@ -54,10 +54,10 @@ TEST_F(ClientReconnectTest, CallsFailWhileTheServerIsDownAndWorkOnceItIsBack) {
 
 TEST_F(ClientReconnectTest, AcceptedAuthIsReplayedOnReconnect) {
   TempDir dir;
-  WriteFile(dir.file("token"), "t0ken");
+  WriteFile(dir.file("token"), "t0ken-of-16-bytes");
   ASSERT_NO_FATAL_FAILURE(StartServer({"--auth-token-file", dir.file("token")}));
   Client client(Options());  // no token in the options
-  ASSERT_TRUE(Ok(client.Auth("t0ken")));
+  ASSERT_TRUE(Ok(client.Auth("t0ken-of-16-bytes")));
   ASSERT_TRUE(Ok(client.Put("k", "v")));
 
   server_->Kill();

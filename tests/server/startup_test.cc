@@ -2,6 +2,7 @@
 // keeps a second cairnd off the same data, startup failures that exit 1, and
 // the JSON log format.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
@@ -78,6 +79,90 @@ TEST_F(StartupTest, LockIsReleasedWhenTheHolderIsKilled) {
   TestClient client;
   ASSERT_TRUE(client.Connect(second.port())) << client.error();
   EXPECT_EQ(Call(&client, PingRequest()), Response::Ok());
+}
+
+// Mode bits of path itself (a symbolic link is not followed).
+mode_t ModeOf(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    ADD_FAILURE() << "lstat " << path;
+    return 0;
+  }
+  return st.st_mode & 07777;
+}
+
+std::string Octal(mode_t mode) {
+  std::ostringstream out;
+  out << std::oct << mode;
+  return out.str();
+}
+
+// The data directory holds every key: what cairnd creates in it is the
+// owner's alone, whatever the umask lets through (the tests run under 022).
+TEST_F(StartupTest, DataDirectoryAndEveryFileItCreatesArePrivate) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--snapshot-every-bytes", "0", "--segment-bytes", "4096"}));
+  {
+    TestClient client;
+    ASSERT_NO_FATAL_FAILURE(Connect(&client));
+    for (int i = 0; i < 40; ++i) {
+      EXPECT_EQ(Call(&client, PutRequest("k" + std::to_string(i), std::string(100, 'v'))).status,
+                protocol::StatusCode::kOk);
+      if (i == 20) {
+        EXPECT_EQ(Call(&client, SnapshotRequest()).status, protocol::StatusCode::kOk);
+      }
+    }
+  }
+  std::optional<ExitStatus> stopped = server_->Terminate(std::chrono::seconds(10));
+  ASSERT_TRUE(stopped && stopped->exited && stopped->code == 0);
+
+  // Damage the newest segment so point-in-time recovery moves it to
+  // lost+found/ and starts a fresh one.
+  std::string newest;
+  for (const auto& entry : std::filesystem::directory_iterator(server_->data_dir())) {
+    const std::string name = entry.path().string();
+    if (entry.path().extension() == ".wal" && name > newest) newest = name;
+  }
+  ASSERT_FALSE(newest.empty());
+  {
+    std::fstream f(newest, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(newest) / 2));
+    f.put('\x42');
+  }
+  TempDir other_root;
+  CairndProcess recovered(other_root.path(), {"--recovery", "point-in-time"}, server_->data_dir());
+  ASSERT_TRUE(recovered.Start());
+  ASSERT_TRUE(recovered.Terminate(std::chrono::seconds(10)));
+
+  EXPECT_EQ(ModeOf(server_->data_dir()), 0700u) << Octal(ModeOf(server_->data_dir()));
+  EXPECT_TRUE(std::filesystem::is_directory(server_->data_dir() + "/lost+found"));
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(server_->data_dir())) {
+    const std::string path = entry.path().string();
+    const mode_t want = entry.is_directory() ? 0700 : 0600;
+    EXPECT_EQ(ModeOf(path), want) << path << " is " << Octal(ModeOf(path));
+    ++files;
+  }
+  EXPECT_GE(files, 5) << "expected LOCK, segments, snapshots and lost+found/";
+}
+
+// A LOCK that is a symbolic link would make cairnd create or lock whatever
+// it points at; it is refused, and its target is left alone.
+TEST(StartupFailureTest, LockFileThatIsASymlinkIsRefused) {
+  TempDir dir;
+  const std::string data = dir.file("data");
+  std::filesystem::create_directory(data);
+  const std::string target = dir.file("elsewhere");
+  std::ofstream(target) << "not a lock\n";
+  std::filesystem::create_symlink(target, data + "/LOCK");
+  CairndProcess server(dir.path(), {});
+  ASSERT_TRUE(server.Spawn());
+  std::optional<ExitStatus> status = server.WaitExit(std::chrono::seconds(10));
+  ASSERT_TRUE(status) << "cairnd is serving through a symlinked LOCK\n" << server.LogTail();
+  EXPECT_TRUE(status->exited && status->code == 1) << status->ToString();
+  EXPECT_NE(server.Log().find(data + "/LOCK: is a symbolic link"), std::string::npos)
+      << server.LogTail();
+  EXPECT_EQ(ReadWholeFile(target), "not a lock\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("port")));
 }
 
 TEST(StartupFailureTest, BadFlagsExitWithCodeOne) {
