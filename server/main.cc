@@ -95,7 +95,9 @@ int RunCheck(const Config& config) {
     return kExitCheckFoundDamage;
   }
   if (!s.ok()) {
-    std::cout << "cannot check " << config.data_dir << ": " << s.ToString() << "\n";
+    // An error, not a finding: stderr, like every other refusal.
+    std::cout.flush();
+    std::cerr << "cairnd: cannot check " << config.data_dir << ": " << s.ToString() << "\n";
     return kExitStartupFailure;
   }
   std::cout << "OK: " << config.data_dir << " would open cleanly\n";

@@ -165,6 +165,28 @@ TEST(ConfigFileErrorTest, ABadFlagIsStillNamedAsTheFlag) {
   EXPECT_NE(run.err.find("--fsync must be"), std::string::npos) << run.err;
 }
 
+// Errors go to stderr, where a shell or a supervisor keeps them apart from
+// the logs on stdout.
+TEST(StartupFailureTest, RefusalsAreOnStderr) {
+  TempDir dir;
+  // Expects exit 1 and `message` on stderr, not on stdout.
+  auto expect_refusal = [&dir](const std::vector<std::string>& args, const std::string& message) {
+    SCOPED_TRACE(testing::PrintToString(args));
+    CairndRun run = RunCairnd(dir.path(), args);
+    ASSERT_TRUE(run.status) << "cairnd is still running";
+    EXPECT_TRUE(run.status->exited && run.status->code == 1) << run.status->ToString();
+    EXPECT_NE(run.err.find(message), std::string::npos) << "stderr: " << run.err;
+    EXPECT_EQ(run.out.find(message), std::string::npos) << "stdout: " << run.out;
+  };
+  expect_refusal({"--data-dir", dir.file("data"), "--auth-token-file", dir.file("missing")},
+                 "cannot read --auth-token-file");
+
+  CairndProcess holder(dir.path(), {});
+  ASSERT_TRUE(holder.Start());
+  expect_refusal({"--data-dir", holder.data_dir(), "--port", "0"}, "in use by another process");
+  expect_refusal({"--check", "--data-dir", holder.data_dir()}, "cannot check");
+}
+
 TEST(LogFormatTest, JsonLogsAreOneObjectPerLine) {
   TempDir dir;
   CairndProcess server(dir.path(), {"--log-format", "json", "--log-level", "debug"});
