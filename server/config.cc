@@ -209,7 +209,7 @@ ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code) 
   b.Bind("port-file", &config->port_file, "write the bound port here once listening");
   app.add_flag("--check", config->check,
                "verify the data directory without changing it, print a report, exit "
-               "(0 healthy, 2 damaged)");
+               "(0 healthy, 2 damaged, 3 not a Cairn data directory)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

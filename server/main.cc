@@ -28,6 +28,7 @@ namespace {
 
 constexpr int kExitStartupFailure = 1;
 constexpr int kExitCheckFoundDamage = 2;
+constexpr int kExitCheckFoundNoData = 3;
 
 // One network thread per core but one: the writer thread keeps a core busy
 // under write load. On 2 cores, 1 network thread served 1.2-1.9x the GETs
@@ -93,6 +94,10 @@ int RunCheck(const Config& config) {
   if (s.IsCorruption()) {
     std::cout << "DAMAGED: " << s.ToString() << "\n";
     return kExitCheckFoundDamage;
+  }
+  if (s.IsNotFound()) {
+    std::cout << "NOT FOUND: " << s.message() << "\n";
+    return kExitCheckFoundNoData;
   }
   if (!s.ok()) {
     // An error, not a finding: stderr, like every other refusal.

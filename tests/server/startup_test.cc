@@ -187,6 +187,40 @@ TEST(StartupFailureTest, RefusalsAreOnStderr) {
   expect_refusal({"--check", "--data-dir", holder.data_dir()}, "cannot check");
 }
 
+// --check on a directory that never held Cairn data must not pass it as
+// healthy: a mistyped --data-dir would otherwise look fine.
+TEST(CheckTest, ADirectoryWithoutSegmentOrSnapshotIsNotADataDirectory) {
+  TempDir dir;
+  std::filesystem::create_directory(dir.file("empty"));
+  std::filesystem::create_directory(dir.file("unrelated"));
+  std::ofstream(dir.file("unrelated/notes.txt")) << "not cairn\n";
+  for (const std::string name : {"empty", "unrelated", "missing"}) {
+    SCOPED_TRACE(name);
+    CairndRun run = RunCairnd(dir.path(), {"--check", "--data-dir", dir.file(name)});
+    ASSERT_TRUE(run.status);
+    EXPECT_TRUE(run.status->exited && run.status->code == 3)
+        << run.status->ToString() << "\nstdout: " << run.out << "stderr: " << run.err;
+    EXPECT_NE(run.out.find("not a Cairn data directory"), std::string::npos) << run.out;
+    if (name != "missing") {
+      EXPECT_NE(run.out.find("no log segment and no snapshot"), std::string::npos) << run.out;
+    }
+    EXPECT_EQ(run.out.find("would open cleanly"), std::string::npos) << run.out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("missing"))) << "--check creates nothing";
+}
+
+TEST(CheckTest, ADirectoryAFreshCairndLeftIsHealthy) {
+  TempDir dir;
+  CairndProcess server(dir.path(), {});
+  ASSERT_TRUE(server.Start());
+  std::optional<ExitStatus> stopped = server.Terminate(std::chrono::seconds(10));
+  ASSERT_TRUE(stopped && stopped->exited && stopped->code == 0);
+  CairndRun run = RunCairnd(dir.path(), {"--check", "--data-dir", server.data_dir()});
+  ASSERT_TRUE(run.status);
+  EXPECT_TRUE(run.status->exited && run.status->code == 0) << run.status->ToString() << run.out;
+  EXPECT_NE(run.out.find("would open cleanly"), std::string::npos) << run.out;
+}
+
 TEST(LogFormatTest, JsonLogsAreOneObjectPerLine) {
   TempDir dir;
   CairndProcess server(dir.path(), {"--log-format", "json", "--log-level", "debug"});
