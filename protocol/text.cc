@@ -309,8 +309,10 @@ Result<std::string> TextAfterStatus(const Request& request, const Response& resp
 
 }  // namespace
 
-bool StartsTextMode(char first_byte) {
-  return (first_byte >= 'A' && first_byte <= 'Z') || (first_byte >= 'a' && first_byte <= 'z');
+ModeByte ClassifyModeByte(char byte) {
+  if ((byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z')) return ModeByte::kText;
+  if (byte == ' ' || byte == '\t' || byte == '\r' || byte == '\n') return ModeByte::kSkip;
+  return ModeByte::kBinary;
 }
 
 bool IsCrossProtocolLine(std::string_view line) {

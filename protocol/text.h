@@ -19,9 +19,12 @@
 
 namespace cairn::protocol {
 
-// True when a connection whose first byte is first_byte speaks text for its
-// whole life: an ASCII letter.
-bool StartsTextMode(char first_byte);
+// What a byte that arrives before a connection's mode is chosen means: an
+// ASCII letter starts text mode, whitespace (space, \t, \r, \n) is skipped
+// and chooses nothing (a stray newline before the first command), anything
+// else starts binary mode (a binary client's first byte is 0xCA).
+enum class ModeByte { kSkip, kText, kBinary };
+ModeByte ClassifyModeByte(char byte);
 
 // True for a line that must close the connection at once, unanswered, so a
 // browser cannot drive the server: it starts with "POST " or "Host:", or ends

@@ -1,10 +1,13 @@
 // Config: cairnd's settings, from the command line (CLI11) and an optional
 // JSON file (--config). A flag given on the command line wins over the file;
-// the file wins over the defaults. An unknown key or a value of the wrong
-// type in the file stops startup with a message naming the key.
+// the file wins over the defaults. Any error in the file (unreadable, a
+// directory, a JSON syntax error with its line and column, an unknown key,
+// a value of the wrong type or out of range) stops startup with one line on
+// stderr naming the file, and the key as the file spells it.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace cairn::server {
@@ -44,7 +47,13 @@ enum class ParseOutcome { kRun, kExit };
 // printed to stderr).
 ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code);
 
-// Checks relations between settings; empty when they are consistent.
-std::string ValidateConfig(const Config& config);
+// How a message names a setting, given its JSON key ("fsync_interval_ms").
+using SettingName = std::function<std::string(const std::string& key)>;
+// The command-line flag of a key: "--fsync-interval-ms".
+std::string FlagName(const std::string& key);
+
+// Checks relations between settings; empty when they are consistent, else
+// one message that names the settings through `name`.
+std::string ValidateConfig(const Config& config, const SettingName& name = FlagName);
 
 }  // namespace cairn::server

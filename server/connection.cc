@@ -179,7 +179,11 @@ void Connection::OnReadable(boost::system::error_code ec) {
 
 void Connection::Consume(std::string_view bytes) {
   if (mode_ == Mode::kUnknown) {
-    if (protocol::StartsTextMode(bytes[0])) {
+    while (!bytes.empty() && protocol::ClassifyModeByte(bytes[0]) == protocol::ModeByte::kSkip) {
+      bytes.remove_prefix(1);
+    }
+    if (bytes.empty()) return;  // the mode is chosen by a later read
+    if (protocol::ClassifyModeByte(bytes[0]) == protocol::ModeByte::kText) {
       mode_ = Mode::kText;
       splitter_.emplace(service_->config().max_frame_bytes);
     } else {

@@ -1,6 +1,6 @@
 // Connection: one client's TCP connection, in binary or text mode (chosen
-// by its first byte). Requests take effect in the order received and are
-// answered in that order through a per-connection output queue:
+// by its first byte other than whitespace: protocol::ClassifyModeByte). Requests take effect in the
+// order received and are answered in that order through a per-connection output queue:
 // - consecutive writes go to the Writer together, so pipelined writes join
 //   one group;
 // - a read runs once every request before it has completed, so it sees the

@@ -34,10 +34,35 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
   }
 };
 
+// Errors to stderr, everything else to stdout: a supervisor or a shell
+// separates the refusals from the chatter (2>errors.txt) without parsing.
+class SplitSink : public spdlog::sinks::sink {
+ public:
+  void log(const spdlog::details::log_msg& msg) override {
+    (msg.level >= spdlog::level::err ? err_ : out_)->log(msg);
+  }
+  void flush() override {
+    out_->flush();
+    err_->flush();
+  }
+  void set_pattern(const std::string& pattern) override {
+    out_->set_pattern(pattern);
+    err_->set_pattern(pattern);
+  }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    err_->set_formatter(formatter->clone());
+    out_->set_formatter(std::move(formatter));
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::sink> out_ = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  std::shared_ptr<spdlog::sinks::sink> err_ = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+};
+
 }  // namespace
 
 void SetupLogging(const std::string& level, const std::string& format) {
-  auto logger = spdlog::stdout_logger_mt("cairnd");
+  auto logger = std::make_shared<spdlog::logger>("cairnd", std::make_shared<SplitSink>());
   if (format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<JsonMessageFlag>('j').set_pattern(

@@ -1,5 +1,5 @@
 // Process-wide logging setup: spdlog to stdout (what container platforms
-// collect), as text or as one JSON object a line.
+// collect), errors to stderr, as text or as one JSON object a line.
 #pragma once
 
 #include <string>

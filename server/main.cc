@@ -30,6 +30,7 @@ namespace {
 
 constexpr int kExitStartupFailure = 1;
 constexpr int kExitCheckFoundDamage = 2;
+constexpr int kExitCheckFoundNoData = 3;
 
 // One network thread per core but one: the writer thread keeps a core busy
 // under write load. On 2 cores, 1 network thread served 1.2-1.9x the GETs
@@ -76,8 +77,14 @@ int RunCheck(const Config& config) {
     std::cout << "DAMAGED: " << s.ToString() << "\n";
     return kExitCheckFoundDamage;
   }
+  if (s.IsNotFound()) {
+    std::cout << "NOT FOUND: " << s.message() << "\n";
+    return kExitCheckFoundNoData;
+  }
   if (!s.ok()) {
-    std::cout << "cannot check " << config.data_dir << ": " << s.ToString() << "\n";
+    // An error, not a finding: stderr, like every other refusal.
+    std::cout.flush();
+    std::cerr << "cairnd: cannot check " << config.data_dir << ": " << s.ToString() << "\n";
     return kExitStartupFailure;
   }
   std::cout << "OK: " << config.data_dir << " would open cleanly\n";

@@ -97,7 +97,9 @@ class DB {
   static Status Open(const Options& options, const std::string& dir, std::unique_ptr<DB>* db);
 
   // Verifies dir without changing anything; *report says what was found.
-  // OK when the directory would open in strict mode.
+  // OK when the directory would open in strict mode; NotFound when dir is
+  // missing or holds no log segment and no snapshot (it never was a data
+  // directory); Corruption for damage.
   static Status Check(const Options& options, const std::string& dir, std::string* report);
 
   virtual ~DB() = default;

@@ -120,6 +120,24 @@ Status DB::Check(const Options& options, const std::string& dir, std::string* re
     Status s = options.env->LockFile(lock_file, &lock);
     if (!s.ok()) return s;
   }
+  // Open creates segment 1 in a new directory, so every directory it ever
+  // opened holds a segment or (after snapshots) a snapshot. Without either,
+  // this is not Cairn's data (a mistyped path, say): it would open, but as a
+  // new empty store, which is not what a check is asked about.
+  std::vector<std::string> children;
+  Status s = options.env->GetChildren(dir, &children);
+  if (s.IsNotFound()) return Status::NotFound(dir + " does not exist: not a Cairn data directory");
+  if (!s.ok()) return s;
+  const bool holds_data = std::any_of(children.begin(), children.end(), [](const std::string& n) {
+    uint64_t segment = 0;
+    uint32_t shard_count = 0;
+    uint32_t shard_index = 0;
+    return ParseSegmentFileName(n, &segment) ||
+           ParseSnapshotFileName(n, &shard_count, &shard_index);
+  });
+  if (!holds_data) {
+    return Status::NotFound(dir + ": no log segment and no snapshot: not a Cairn data directory");
+  }
   std::vector<std::unique_ptr<Shard>> shards;
   for (uint32_t i = 0; i < options.shards; ++i) shards.push_back(std::make_unique<Shard>());
   RecoveredState state;

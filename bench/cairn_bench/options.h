@@ -1,5 +1,5 @@
 // cairn-bench's command line: redis-benchmark's flags and defaults, plus
-// --threads, --ratio, --json and --fail-on-error. The usage text is at the
+// --threads, --ratio, --json and --ignore-errors. The usage text is at the
 // top of main.cc.
 #pragma once
 
@@ -12,7 +12,9 @@
 namespace cairn::bench {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // connection failure, or errors with --fail-on-error
+// A connection failure, or error answers (without --ignore-errors): a run
+// that measured refusals must not pass for a benchmark result.
+inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
 struct BenchOptions {
@@ -30,7 +32,7 @@ struct BenchOptions {
   std::string auth_token;  // empty: no AUTH
   bool quiet = false;
   bool json = false;
-  bool fail_on_error = false;
+  bool ignore_errors = false;
 
   WorkloadSpec Spec(TestKind kind) const {
     return {kind, keyspace, value_size, read_weight, write_weight};

@@ -145,19 +145,20 @@ TEST_F(CairnBenchTest, WithoutKeyspaceEveryRequestUsesOneKey) {
   EXPECT_EQ(ServerKeys(), 1u);
 }
 
-TEST_F(CairnBenchTest, ErrorAnswersAreCountedNotFatal) {
+TEST_F(CairnBenchTest, ErrorAnswersAreCountedAndFailTheRun) {
   ASSERT_NO_FATAL_FAILURE(StartServer({"--fsync", "never", "--max-value-bytes", "8"}));
-  // Values of 9 bytes are TOO_LARGE: every PUT is an error answer.
+  // Values of 9 bytes are TOO_LARGE: every PUT is an error answer. The run
+  // goes on and reports them, but a script must not take it for a result.
   RunOutput run = Bench({"--json", "-t", "put", "-n", "300", "-c", "3", "-P", "5", "-d", "9"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.exit_code, 1) << run.err;
   nlohmann::json report = ParseJson(run);
   ASSERT_TRUE(report.is_object());
   EXPECT_EQ(report["results"][0]["requests"], 300);
   EXPECT_EQ(report["results"][0]["errors"], 300);
   EXPECT_NE(run.err.find("TOO_LARGE"), std::string::npos) << run.err;
 
-  RunOutput failing = Bench({"-q", "-t", "put", "-n", "30", "-d", "9", "--fail-on-error"});
-  EXPECT_EQ(failing.exit_code, 1) << failing.err;
+  RunOutput ignoring = Bench({"-q", "-t", "put", "-n", "30", "-d", "9", "--ignore-errors"});
+  EXPECT_EQ(ignoring.exit_code, 0) << ignoring.err;
 }
 
 TEST_F(CairnBenchTest, AuthenticatesWithTheToken) {
@@ -173,6 +174,11 @@ TEST_F(CairnBenchTest, AuthenticatesWithTheToken) {
   RunOutput from_env =
       Bench({"-q", "-t", "get", "-n", "200", "-c", "2"}, {{"CAIRN_AUTH_TOKEN", token_}});
   EXPECT_EQ(from_env.exit_code, 0) << from_env.err;
+
+  // Without a token every answer is UNAUTHORIZED.
+  RunOutput without = Bench({"-q", "-t", "put", "-n", "50", "-c", "1"});
+  EXPECT_EQ(without.exit_code, 1) << without.err;
+  EXPECT_NE(without.err.find("UNAUTHORIZED"), std::string::npos) << without.err;
 
   RunOutput wrong = Bench({"-q", "-t", "put", "-n", "200", "-c", "2", "-a", "wrong"});
   EXPECT_EQ(wrong.exit_code, 1);

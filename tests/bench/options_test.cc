@@ -43,7 +43,7 @@ void ExpectOptions(const BenchOptions& got, const BenchOptions& want) {
   EXPECT_EQ(got.auth_token, want.auth_token);
   EXPECT_EQ(got.quiet, want.quiet);
   EXPECT_EQ(got.json, want.json);
-  EXPECT_EQ(got.fail_on_error, want.fail_on_error);
+  EXPECT_EQ(got.ignore_errors, want.ignore_errors);
 }
 
 TEST(OptionsTest, DefaultsAreRedisBenchmarks) {
@@ -86,7 +86,7 @@ TEST(OptionsTest, ReadsEveryFlag) {
                          "secret",
                          "-q",
                          "--json",
-                         "--fail-on-error"});
+                         "--ignore-errors"});
   ASSERT_EQ(parsed.outcome, ParseOutcome::kRun);
   BenchOptions want;
   want.host = "localhost";
@@ -101,7 +101,7 @@ TEST(OptionsTest, ReadsEveryFlag) {
   want.read_weight = 9;
   want.write_weight = 1;
   want.auth_token = "secret";
-  want.quiet = want.json = want.fail_on_error = true;
+  want.quiet = want.json = want.ignore_errors = true;
   ExpectOptions(parsed.options, want);
 }
 

@@ -39,10 +39,14 @@ void ExpectParseError(std::string_view line, StatusCode status, std::string_view
   EXPECT_EQ(request.error().message, message) << line;
 }
 
-TEST(TextTest, StartsTextModeOnAsciiLettersOnly) {
+TEST(TextTest, LettersStartTextWhitespaceIsSkippedTheRestIsBinary) {
   for (int b = 0; b < 256; ++b) {
     const bool letter = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
-    EXPECT_EQ(StartsTextMode(static_cast<char>(b)), letter) << b;
+    const bool space = b == ' ' || b == '\t' || b == '\r' || b == '\n';
+    const ModeByte expected = letter  ? ModeByte::kText
+                              : space ? ModeByte::kSkip
+                                      : ModeByte::kBinary;
+    EXPECT_EQ(ClassifyModeByte(static_cast<char>(b)), expected) << b;
   }
 }
 

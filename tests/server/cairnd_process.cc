@@ -44,6 +44,51 @@ ExitStatus FromWaitStatus(int status) {
   return result;
 }
 
+// Forks and execs args[0] with stdin from /dev/null and stdout, stderr on
+// the given descriptors; the child's pid, or -1 with *error set.
+pid_t ForkExec(std::vector<std::string> args, int out_fd, int err_fd, std::string* error) {
+  // Everything the child needs is prepared before fork(): after it, the child
+  // of a multi-threaded process may only make async-signal-safe calls.
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) {
+    *error = std::string("open /dev/null: ") + std::strerror(errno);
+    return -1;
+  }
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(126);  // the parent died before prctl
+    dup2(null_fd, STDIN_FILENO);
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    close_range(3, ~0U, 0);  // no test sockets leak into cairnd
+    execv(argv[0], argv.data());
+    static constexpr char kMessage[] = "cairnd_process: execv failed\n";
+    ssize_t unused = write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+    (void)unused;
+    _exit(127);
+  }
+  const int fork_errno = errno;
+  close(null_fd);
+  if (pid < 0) *error = std::string("fork: ") + std::strerror(fork_errno);
+  return pid;
+}
+
+// Reaps pid if it ends within timeout; nullopt if it is still running.
+std::optional<ExitStatus> WaitPid(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return FromWaitStatus(status);
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
 }  // namespace
 
 std::string ExitStatus::ToString() const {
@@ -65,44 +110,18 @@ testing::AssertionResult CairndProcess::Spawn() {
   if (running()) return testing::AssertionFailure() << "cairnd is already running";
   std::error_code ignored;
   std::filesystem::remove(port_file_, ignored);
-
-  // Everything the child needs is prepared before fork(): after it, the child
-  // of a multi-threaded process may only make async-signal-safe calls.
   std::vector<std::string> args = {CAIRND_PATH, "--data-dir", data_dir_,     "--bind",  "127.0.0.1",
                                    "--port",    "0",          "--port-file", port_file_};
   args.insert(args.end(), flags_.begin(), flags_.end());
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
 
   int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     return testing::AssertionFailure() << "open " << log_path_ << ": " << std::strerror(errno);
   }
-  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null_fd < 0) {
-    close(log_fd);
-    return testing::AssertionFailure() << "open /dev/null: " << std::strerror(errno);
-  }
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(126);  // the parent died before prctl
-    dup2(null_fd, STDIN_FILENO);
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    close_range(3, ~0U, 0);  // no test sockets leak into cairnd
-    execv(argv[0], argv.data());
-    static constexpr char kMessage[] = "cairnd_process: execv failed\n";
-    ssize_t unused = write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
-    (void)unused;
-    _exit(127);
-  }
-  const int fork_errno = errno;
+  std::string error;
+  const pid_t pid = ForkExec(args, log_fd, log_fd, &error);
   close(log_fd);
-  close(null_fd);
-  if (pid < 0) return testing::AssertionFailure() << "fork: " << std::strerror(fork_errno);
+  if (pid < 0) return testing::AssertionFailure() << error;
   pid_ = pid;
   return testing::AssertionSuccess();
 }
@@ -166,22 +185,41 @@ void CairndProcess::Signal(int signal) {
 
 std::optional<ExitStatus> CairndProcess::WaitExit(std::chrono::milliseconds timeout) {
   if (!running()) return std::nullopt;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    int status = 0;
-    pid_t reaped = waitpid(pid_, &status, WNOHANG);
-    if (reaped == pid_) {
-      pid_ = -1;
-      return FromWaitStatus(status);
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(kPollInterval);
-  }
+  std::optional<ExitStatus> status = WaitPid(pid_, timeout);
+  if (status) pid_ = -1;
+  return status;
 }
 
 std::optional<ExitStatus> CairndProcess::Terminate(std::chrono::milliseconds timeout) {
   Signal(SIGTERM);
   return WaitExit(timeout);
+}
+
+CairndRun RunCairnd(const std::string& root, const std::vector<std::string>& args,
+                    std::chrono::milliseconds timeout) {
+  CairndRun run;
+  const std::string out_path = root + "/run.stdout";
+  const std::string err_path = root + "/run.stderr";
+  int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  std::vector<std::string> argv = {CAIRND_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string error;
+  const pid_t pid = out_fd < 0 || err_fd < 0 ? -1 : ForkExec(argv, out_fd, err_fd, &error);
+  if (out_fd >= 0) close(out_fd);
+  if (err_fd >= 0) close(err_fd);
+  if (pid < 0) {
+    ADD_FAILURE() << "cannot run cairnd: " << (error.empty() ? std::strerror(errno) : error);
+    return run;
+  }
+  run.status = WaitPid(pid, timeout);
+  if (!run.status) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  run.out = ReadFile(out_path);
+  run.err = ReadFile(err_path);
+  return run;
 }
 
 std::string CairndProcess::Log() const { return ReadFile(log_path_); }

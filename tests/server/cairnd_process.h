@@ -18,6 +18,9 @@
 // - The destructor SIGKILLs and reaps a process still running. A child also
 //   dies with SIGKILL if the thread that started it exits (PR_SET_PDEATHSIG),
 //   so start processes from the test's main thread.
+// - RunCairnd() runs cairnd once with exactly the given arguments (no
+//   defaults added) and collects its stdout and stderr apart, for commands
+//   that exit on their own (bad configuration, --check).
 // Not thread-safe: use one CairndProcess from one thread.
 #pragma once
 
@@ -43,6 +46,19 @@ struct ExitStatus {
 
   std::string ToString() const;
 };
+
+// What one RunCairnd() saw. status is nullopt when cairnd was still running
+// at the timeout (it is then killed).
+struct CairndRun {
+  std::optional<ExitStatus> status;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs CAIRND_PATH with args in the directory `root` (which also holds the
+// captured output) and waits up to `timeout` for it to exit.
+CairndRun RunCairnd(const std::string& root, const std::vector<std::string>& args,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 class CairndProcess {
  public:

@@ -182,6 +182,130 @@ TEST(StartupFailureTest, BadFlagsExitWithCodeOne) {
   }
 }
 
+// Runs cairnd --config FILE (FILE holding `contents`, or `path` as given when
+// contents is nullopt) and expects exit 1 with one line on stderr that names
+// the file and holds every one of `expected`, and nothing on stdout.
+void ExpectConfigError(const std::optional<std::string>& contents,
+                       const std::vector<std::string>& expected,
+                       const std::vector<std::string>& not_expected = {}) {
+  TempDir dir;
+  std::string path = dir.path();  // a directory, when there are no contents
+  if (contents) {
+    path = dir.file("cairn.json");
+    std::ofstream(path) << *contents;
+  }
+  CairndRun run = RunCairnd(dir.path(), {"--config", path, "--data-dir", dir.file("data")});
+  ASSERT_TRUE(run.status) << "cairnd is still running with a bad config file";
+  EXPECT_TRUE(run.status->exited && run.status->code == 1)
+      << run.status->ToString() << "\nstderr: " << run.err;
+  EXPECT_EQ(run.out, "");
+  EXPECT_TRUE(run.err.rfind("cairnd: ", 0) == 0 && run.err.find('\n') == run.err.size() - 1)
+      << "not one line: " << run.err;
+  EXPECT_NE(run.err.find(path), std::string::npos) << run.err;
+  for (const std::string& part : expected)
+    EXPECT_NE(run.err.find(part), std::string::npos) << run.err;
+  for (const std::string& part : not_expected) {
+    EXPECT_EQ(run.err.find(part), std::string::npos) << run.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("data")));
+}
+
+TEST(ConfigFileErrorTest, ADirectoryIsRefusedByName) {
+  ExpectConfigError(std::nullopt, {"is a directory"});
+}
+
+TEST(ConfigFileErrorTest, ASyntaxErrorNamesLineAndColumn) {
+  // A trailing comma: the '}' on line 3 is where a key was expected.
+  ExpectConfigError("{\n  \"port\": 7070,\n}\n", {"line 3, column 1: syntax error"},
+                    {"not a JSON object"});
+  // A missing comma: the column is that of the unexpected token's last byte.
+  ExpectConfigError("// settings\n{\"port\": 7070 \"shards\": 2}", {"line 2, column 22"});
+}
+
+TEST(ConfigFileErrorTest, ADocumentThatIsNotAnObjectSaysSo) {
+  ExpectConfigError("[1, 2]", {"not a JSON object"});
+}
+
+TEST(ConfigFileErrorTest, ANearMissKeySuggestsTheRightOne) {
+  ExpectConfigError(R"({"data-dir": "x"})",
+                    {R"(unknown config key "data-dir")", R"(did you mean "data_dir"?)"});
+  ExpectConfigError(R"({"max_conections": 5})", {R"(did you mean "max_connections"?)"});
+  ExpectConfigError(R"({"colour": "blue"})", {R"(unknown config key "colour")"}, {"did you mean"});
+}
+
+TEST(ConfigFileErrorTest, ABadValueFromTheFileIsNamedAsTheFilesKey) {
+  ExpectConfigError(R"({"data_dir": 5})", {R"(config key "data_dir" must be a string)"});
+  ExpectConfigError(R"({"fsync": "sometimes"})",
+                    {R"(config key "fsync")", R"(must be always, interval or never)"}, {"--fsync"});
+  ExpectConfigError(R"({"segment_bytes": 10})", {R"(config key "segment_bytes")"},
+                    {"--segment-bytes"});
+}
+
+TEST(ConfigFileErrorTest, ABadFlagIsStillNamedAsTheFlag) {
+  TempDir dir;
+  std::ofstream(dir.file("cairn.json")) << R"({"port": 7071})";
+  CairndRun run = RunCairnd(dir.path(), {"--config", dir.file("cairn.json"), "--fsync", "often"});
+  ASSERT_TRUE(run.status);
+  EXPECT_TRUE(run.status->exited && run.status->code == 1) << run.status->ToString();
+  EXPECT_NE(run.err.find("--fsync must be"), std::string::npos) << run.err;
+}
+
+// Errors go to stderr, where a shell or a supervisor keeps them apart from
+// the logs on stdout.
+TEST(StartupFailureTest, RefusalsAreOnStderr) {
+  TempDir dir;
+  // Expects exit 1 and `message` on stderr, not on stdout.
+  auto expect_refusal = [&dir](const std::vector<std::string>& args, const std::string& message) {
+    SCOPED_TRACE(testing::PrintToString(args));
+    CairndRun run = RunCairnd(dir.path(), args);
+    ASSERT_TRUE(run.status) << "cairnd is still running";
+    EXPECT_TRUE(run.status->exited && run.status->code == 1) << run.status->ToString();
+    EXPECT_NE(run.err.find(message), std::string::npos) << "stderr: " << run.err;
+    EXPECT_EQ(run.out.find(message), std::string::npos) << "stdout: " << run.out;
+  };
+  expect_refusal({"--data-dir", dir.file("data"), "--auth-token-file", dir.file("missing")},
+                 "cannot read --auth-token-file");
+
+  CairndProcess holder(dir.path(), {});
+  ASSERT_TRUE(holder.Start());
+  expect_refusal({"--data-dir", holder.data_dir(), "--port", "0"}, "in use by another process");
+  expect_refusal({"--check", "--data-dir", holder.data_dir()}, "cannot check");
+}
+
+// --check on a directory that never held Cairn data must not pass it as
+// healthy: a mistyped --data-dir would otherwise look fine.
+TEST(CheckTest, ADirectoryWithoutSegmentOrSnapshotIsNotADataDirectory) {
+  TempDir dir;
+  std::filesystem::create_directory(dir.file("empty"));
+  std::filesystem::create_directory(dir.file("unrelated"));
+  std::ofstream(dir.file("unrelated/notes.txt")) << "not cairn\n";
+  for (const std::string name : {"empty", "unrelated", "missing"}) {
+    SCOPED_TRACE(name);
+    CairndRun run = RunCairnd(dir.path(), {"--check", "--data-dir", dir.file(name)});
+    ASSERT_TRUE(run.status);
+    EXPECT_TRUE(run.status->exited && run.status->code == 3)
+        << run.status->ToString() << "\nstdout: " << run.out << "stderr: " << run.err;
+    EXPECT_NE(run.out.find("not a Cairn data directory"), std::string::npos) << run.out;
+    if (name != "missing") {
+      EXPECT_NE(run.out.find("no log segment and no snapshot"), std::string::npos) << run.out;
+    }
+    EXPECT_EQ(run.out.find("would open cleanly"), std::string::npos) << run.out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("missing"))) << "--check creates nothing";
+}
+
+TEST(CheckTest, ADirectoryAFreshCairndLeftIsHealthy) {
+  TempDir dir;
+  CairndProcess server(dir.path(), {});
+  ASSERT_TRUE(server.Start());
+  std::optional<ExitStatus> stopped = server.Terminate(std::chrono::seconds(10));
+  ASSERT_TRUE(stopped && stopped->exited && stopped->code == 0);
+  CairndRun run = RunCairnd(dir.path(), {"--check", "--data-dir", server.data_dir()});
+  ASSERT_TRUE(run.status);
+  EXPECT_TRUE(run.status->exited && run.status->code == 0) << run.status->ToString() << run.out;
+  EXPECT_NE(run.out.find("would open cleanly"), std::string::npos) << run.out;
+}
+
 TEST(LogFormatTest, JsonLogsAreOneObjectPerLine) {
   TempDir dir;
   CairndProcess server(dir.path(), {"--log-format", "json", "--log-level", "debug"});

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "protocol/response.h"
@@ -170,10 +171,29 @@ TEST_F(TextModeTest, TabsAndRepeatedSpacesSeparateTokens) {
 }
 
 TEST_F(TextModeTest, BlankLinesAreIgnored) {
-  // The first byte must be a letter to select text mode; blank lines follow.
+  // Blank lines between commands get no answer.
   ASSERT_TRUE(client_.SendRaw("PING one\n\n  \n\t\r\n"));
   EXPECT_EQ(Line("PING two"), "OK \"one\"");
   EXPECT_EQ(Next(), "OK \"two\"");
+}
+
+// A stray newline (a script's leading echo, a terminal's Enter) or a space
+// before the first command must not make the connection binary and silent.
+TEST_F(TextModeTest, WhitespaceBeforeTheFirstCommandIsSkipped) {
+  for (const std::vector<std::string>& sends : std::vector<std::vector<std::string>>{
+           {"\nPING\n"}, {" PING\n"}, {"\r\n\t \nPING\n"}, {"\n", "\n ", "PING one\n"}}) {
+    SCOPED_TRACE(testing::PrintToString(sends));
+    TestClient client;
+    ASSERT_NO_FATAL_FAILURE(Connect(&client));
+    client.set_timeout(std::chrono::seconds(1));  // at once: far below the 10 s frame timeout
+    for (const std::string& bytes : sends) {
+      ASSERT_TRUE(client.SendRaw(bytes)) << client.error();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // separate reads
+    }
+    std::optional<std::string> answer = client.ReadLine();
+    ASSERT_TRUE(answer) << client.error();
+    EXPECT_TRUE(*answer == "OK" || *answer == "OK \"one\"") << *answer;
+  }
 }
 
 TEST_F(TextModeTest, ErrorsKeepTheConnection) {

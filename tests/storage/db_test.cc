@@ -502,6 +502,15 @@ TEST_F(DbTest, CheckReportsWithoutChangingAnything) {
   EXPECT_EQ(std::filesystem::file_size(segment), size);
 }
 
+TEST_F(DbTest, CheckOfADirectoryThatNeverHeldDataIsNotFound) {
+  std::string report;
+  EXPECT_TRUE(DB::Check(options_, dir_.path(), &report).IsNotFound()) << "empty";
+  EXPECT_TRUE(DB::Check(options_, dir_.file("missing"), &report).IsNotFound()) << "missing";
+  { auto db = Open(); }  // a fresh store writes segment 1
+  Status s = DB::Check(options_, dir_.path(), &report);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
 TEST_F(DbTest, SnapshotNewerThanTheLogOpensAndVersionsContinue) {
   {
     auto db = Open();
