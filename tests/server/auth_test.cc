@@ -1,4 +1,4 @@
-// AUTH (PROTOCOL.md section 2): with a token file, every request but PING
+// AUTH (docs/protocol.md section 3): with a token file, every request but PING
 // and AUTH answers UNAUTHORIZED, and changes nothing, until AUTH succeeds on
 // that connection. The token is the file's content without trailing
 // whitespace, at least 16 bytes. The 10th failed AUTH on a connection closes

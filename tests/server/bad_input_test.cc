@@ -1,4 +1,4 @@
-// Bad binary input, case by case from PROTOCOL.md section 1: a well-framed
+// Bad binary input, case by case from docs/protocol.md section 5: a well-framed
 // request that is wrong in its body gets an error status and the connection
 // stays usable; a bad magic byte, an unsupported version or a body length
 // over max_frame_bytes gets one answer echoing the request id, then the
@@ -212,7 +212,7 @@ TEST_F(BadInputTest, KeyOrValueOverTheLimitsIsTooLargeAndKeepsTheConnection) {
 }
 
 TEST_F(BadInputTest, ScanBoundsAreNotKeysSoAContinuationAfterAMaxLengthKeyWorks) {
-  // PROTOCOL.md: to continue a SCAN, send start = last key + 0x00, which is
+  // docs/protocol.md: to continue a SCAN, send start = last key + 0x00, which is
   // one byte over max_key_bytes after a key of the maximum length.
   const std::string key_64(64, 'k');
   EXPECT_EQ(Call(&bystander_, PutRequest(key_64, "a")), Response::OkVersion(1));

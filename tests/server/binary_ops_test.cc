@@ -1,4 +1,4 @@
-// Every opcode of PROTOCOL.md section 2 in binary mode, against a real
+// Every opcode of docs/protocol.md section 3 in binary mode, against a real
 // cairnd, with the exact response fields. Each test starts on an empty data
 // directory, so the first write takes version 1.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Keys and values are arbitrary bytes (PROTOCOL.md section 1): NUL, "\r\n",
+// Keys and values are arbitrary bytes (docs/protocol.md section 2): NUL, "\r\n",
 // invalid UTF-8, 0xFF and the empty string round-trip unchanged, through
 // GET, SCAN, BATCH, CAS and a restart, and large values fit.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Durability across process lifetimes (PROTOCOL.md sections 2 and 4): a
+// Durability across process lifetimes (docs/protocol.md section 3): a
 // restart keeps every acknowledged write and continues the version sequence;
 // SIGTERM and SIGINT shut down cleanly with exit code 0; a kill -9 in the
 // middle of concurrent writes loses no acknowledged write under any fsync

@@ -1,4 +1,4 @@
-// PROTOCOL.md "Pipelining and order": requests sent without waiting are
+// docs/protocol.md section 1: requests sent without waiting are
 // executed and answered in order, a read sees every earlier write of its
 // connection, and writes of concurrent connections get distinct, ordered
 // versions.

@@ -134,7 +134,7 @@ inline ScanResult ScanOf(const protocol::Response& response) {
 }
 
 // Every key and value in [start, end), paging with SCAN (limit per page) and
-// start = last key + 0x00, as PROTOCOL.md says.
+// start = last key + 0x00, as docs/protocol.md says.
 inline std::map<std::string, std::string> ScanAll(TestClient* client, std::string start = "",
                                                   const std::string& end = "", uint32_t limit = 0) {
   std::map<std::string, std::string> all;

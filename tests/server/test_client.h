@@ -1,5 +1,5 @@
 // TestClient: a blocking TCP client of cairnd on 127.0.0.1, for integration
-// tests. It speaks either mode of PROTOCOL.md, at the byte level the tests
+// tests. It speaks either mode of docs/protocol.md, at the byte level the tests
 // need: whole requests (protocol::EncodeRequest), raw bytes (bad input,
 // partial frames, text lines), response frames (protocol::FrameDecoder with
 // kResponseMagic, then protocol::ParseResponse) and text lines.

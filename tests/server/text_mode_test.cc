@@ -1,4 +1,4 @@
-// Text mode (PROTOCOL.md section 5) through a raw socket, the way netcat
+// Text mode (docs/protocol.md section 6) through a raw socket, the way netcat
 // would drive it: every command, quoting and escapes, SCAN's lines, errors,
 // QUIT, and the cross-protocol lines that close the connection at once.
 #include <gtest/gtest.h>
