@@ -3,8 +3,8 @@
 # each on a fresh cairnd whose data directory is on the disk (/var/tmp), and
 # print one line per run. Durable PUTs at -P 1 and -P 16 by default.
 # Usage: bench/ab.sh CAIRND_A CAIRND_B [ROUNDS]
-#   e.g. git worktree add --detach /tmp/base <rev> && scripts/build.sh /tmp/base/build
-#        bench/ab.sh /tmp/base/build/server/cairnd build/server/cairnd 5
+#   e.g. with CAIRND_A built from an earlier revision (a second worktree):
+#        bench/ab.sh CAIRND_A build/server/cairnd 5
 # Env: CAIRN_BENCH (default build/bench/cairn_bench/cairn-bench), FSYNC (always),
 #      PORT (7391).
 set -euo pipefail
