@@ -140,23 +140,20 @@ void Writer::CommitGroup(std::vector<Write>* group) {
   std::vector<Done> dones;
   mutations.reserve(count);
   dones.reserve(count);
-  std::vector<std::chrono::steady_clock::time_point> queued_at;
-  queued_at.reserve(count);
   uint64_t bytes = 0;
   for (Write& item : *group) {
     mutations.push_back(std::move(item.mutation));
     dones.push_back(std::move(item.done));
-    queued_at.push_back(item.queued_at);
     bytes += item.bytes;
   }
-  group->clear();
   std::vector<storage::MutationResult> results;
   db_->Commit(mutations, &results);
   assert(results.size() == dones.size());
   const auto committed = std::chrono::steady_clock::now();
-  for (const auto& queued : queued_at) {
-    commit_seconds_.Observe(std::chrono::duration<double>(committed - queued).count());
+  for (const Write& item : *group) {
+    commit_seconds_.Observe(std::chrono::duration<double>(committed - item.queued_at).count());
   }
+  group->clear();
   group_writes_.Observe(static_cast<double>(count));
   group_bytes_.Observe(static_cast<double>(bytes));
   // Counted before anyone is answered, so a client that has its answer sees
