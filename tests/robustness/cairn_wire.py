@@ -94,6 +94,13 @@ def start_cairnd(cairnd, data, port_file, log, flags=(), command_prefix=()):
     return proc, int(open(port_file).read())
 
 
+def kill(proc):
+    """Kills proc (None, or one that has exited: nothing to do) and reaps it."""
+    if proc and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
 def log_tail(log, lines=1):
     """The last lines of cairnd's output file (a file object), joined by ' | '."""
     log.flush()

@@ -128,9 +128,7 @@ def main():
     except Failed as e:
         failures.append(str(e))
     finally:
-        if proc and proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        w.kill(proc)
         subprocess.run(['umount', mnt])
     for f in failures:
         print('FAIL:', f)

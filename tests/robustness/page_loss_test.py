@@ -85,9 +85,7 @@ def build_state(cairnd, data, port_file, log, delay):
         proc.wait()
         c.close()
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        w.kill(proc)
     burst_end, burst_starts = w.walk_records(open(segment, 'rb').read(), end)
     return segment, end, burst_end, len(burst_starts)
 
@@ -186,9 +184,7 @@ def main():
     except Failed as e:
         failures.append(str(e))
     finally:
-        if proc and proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        w.kill(proc)
     print(summary)
     return w.finish(failures, work, 'data and log')
 

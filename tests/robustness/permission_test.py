@@ -97,9 +97,7 @@ class Run:
 
     def stop_all(self):
         for proc in self.served:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            w.kill(proc)
 
     def refused(self, data):
         """Runs cairnd as the user; returns (exit code, output). A cairnd that

@@ -223,9 +223,7 @@ def run(cairnd, work, index, n):
             os.kill(strace_trace.traced_pid(proc), signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        w.kill(proc)
 
     oks, errors = {}, []
     for wr in writers:
@@ -255,9 +253,7 @@ def run(cairnd, work, index, n):
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            w.kill(proc)
     counts = collections.Counter(
         ('the writer thread' if t == writer_tid else 'thread %d' % t, os.path.basename(p))
         for t, p in injected)
