@@ -98,6 +98,11 @@ Result<uint64_t> Client::Batch(const WriteBatch& batch) {
   if (batch.empty()) {
     return Status(Code::kBadRequest, "a batch needs at least one operation; not sent");
   }
+  if (batch.size() > protocol::kMaxBatchOps) {
+    return Status(Code::kBadRequest,
+                  "a batch holds at most " + std::to_string(protocol::kMaxBatchOps) +
+                      " operations, this one " + std::to_string(batch.size()) + "; not sent");
+  }
   return CallAndRead(this, BatchRequest(batch), ReadVersionReply);
 }
 

@@ -91,7 +91,8 @@ class Client {
   // kTypeError when the value is not a decimal i64 or the sum overflows.
   Result<IncrResult> Incr(std::string_view key, int64_t delta = 1);
   // Commits every operation of batch under one version, atomically.
-  // kBadRequest, without sending, for an empty batch.
+  // kBadRequest, without sending, for an empty batch or one of more than
+  // protocol::kMaxBatchOps operations.
   Result<uint64_t> Batch(const WriteBatch& batch);
   // Iterates over range, page_size entries per request (0: the server's
   // default). REQUIRES: this Client outlives the iterator.

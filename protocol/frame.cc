@@ -94,9 +94,13 @@ void AppendFrame(std::string* out, uint8_t magic, uint8_t code, uint32_t request
   for (std::string_view field : fields) AppendField(out, field);
 }
 
-Result<std::vector<std::string_view>> SplitFields(std::string_view body) {
-  std::vector<std::string_view> fields;
-  fields.reserve(4);  // every request but BATCH, in one allocation instead of up to three
+namespace {
+
+// Calls visit(field) for each field of body in order; fails (BAD_REQUEST)
+// as SplitFields documents, after visiting the fields before the fault.
+template <typename Visit>
+std::optional<Error> WalkFields(std::string_view body, Visit visit) {
+  size_t count = 0;
   while (!body.empty()) {
     if (body.size() < kFieldLengthSize) {
       return Error{StatusCode::kBadRequest, "body ends with " + std::to_string(body.size()) +
@@ -105,13 +109,30 @@ Result<std::vector<std::string_view>> SplitFields(std::string_view body) {
     uint64_t length = ReadBigEndian(body, kFieldLengthSize);
     body.remove_prefix(kFieldLengthSize);
     if (length > body.size()) {
-      return Error{StatusCode::kBadRequest, "field " + std::to_string(fields.size() + 1) +
-                                                " declares " + std::to_string(length) +
-                                                " bytes but only " + std::to_string(body.size()) +
-                                                " remain in the body"};
+      return Error{StatusCode::kBadRequest,
+                   "field " + std::to_string(count + 1) + " declares " + std::to_string(length) +
+                       " bytes but only " + std::to_string(body.size()) + " remain in the body"};
     }
-    fields.push_back(body.substr(0, length));
+    visit(body.substr(0, length));
+    ++count;
     body.remove_prefix(length);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<size_t> CountFields(std::string_view body) {
+  size_t count = 0;
+  if (auto error = WalkFields(body, [&count](std::string_view) { ++count; })) return *error;
+  return count;
+}
+
+Result<std::vector<std::string_view>> SplitFields(std::string_view body, size_t count_hint) {
+  std::vector<std::string_view> fields;
+  fields.reserve(count_hint);
+  if (auto error = WalkFields(body, [&fields](std::string_view f) { fields.push_back(f); })) {
+    return *error;
   }
   return fields;
 }

@@ -56,7 +56,11 @@ void AppendFrame(std::string* out, uint8_t magic, uint8_t code, uint32_t request
 // Splits a body into its fields, which view body. Fails (BAD_REQUEST) when
 // the fields do not fill the body exactly: a length runs past the end, or
 // fewer than kFieldLengthSize bytes are left over after the last field.
-Result<std::vector<std::string_view>> SplitFields(std::string_view body);
+// count_hint: the number of fields expected (the vector reserves it).
+Result<std::vector<std::string_view>> SplitFields(std::string_view body, size_t count_hint = 4);
+// The number of fields SplitFields would return, without storing them, or
+// its error.
+Result<size_t> CountFields(std::string_view body);
 
 // Integer fields, big-endian, exact width: u32 is 4 bytes, u64 and i64 are 8
 // (i64 in two's complement), u8 is 1.

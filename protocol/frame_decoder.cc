@@ -45,9 +45,9 @@ std::optional<FatalFrameError> FrameDecoder::CheckHeader(const FrameHeader& head
   }
   if (header.body_length > max_frame_bytes_) {
     return FatalFrameError{
-        {StatusCode::kTooLarge, "body length " + std::to_string(header.body_length) +
-                                    " exceeds max_frame_bytes " + std::to_string(max_frame_bytes_) +
-                                    "; closing the connection"},
+        {StatusCode::kTooLarge, "body length " + std::to_string(header.body_length) + " exceeds " +
+                                    std::string(limit_name_) + " " +
+                                    std::to_string(max_frame_bytes_) + "; closing the connection"},
         header.request_id};
   }
   return std::nullopt;

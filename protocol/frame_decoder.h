@@ -57,6 +57,14 @@ class FrameDecoder {
   // REQUIRES: Next() returned kFatal.
   const FatalFrameError& fatal_error() const { return *fatal_; }
 
+  // Changes the limit for the frames not yet returned, and how the TOO_LARGE
+  // message names it (a server lowers it until a client has authenticated).
+  // REQUIRES: name views a string literal.
+  void set_max_frame_bytes(uint32_t max, std::string_view name = kMaxFrameBytesName) {
+    max_frame_bytes_ = max;
+    limit_name_ = name;
+  }
+
   // Bytes held and not yet returned as frames.
   size_t buffered_bytes() const { return buffer_.unread().size(); }
 
@@ -70,7 +78,10 @@ class FrameDecoder {
   std::optional<FatalFrameError> CheckHeader(const FrameHeader& header) const;
 
   const uint8_t magic_;
-  const uint32_t max_frame_bytes_;
+  static constexpr std::string_view kMaxFrameBytesName = "max_frame_bytes";
+
+  uint32_t max_frame_bytes_;
+  std::string_view limit_name_ = kMaxFrameBytesName;  // a string literal
   StreamBuffer buffer_;
   std::optional<FatalFrameError> fatal_;
 };

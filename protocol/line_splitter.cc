@@ -33,8 +33,8 @@ LineSplitter::Event LineSplitter::Next(std::string_view* line) {
 
 LineSplitter::Event LineSplitter::Fail() {
   error_ = Error{StatusCode::kTooLarge, "line longer than the limit of " +
-                                            std::to_string(max_line_bytes_) +
-                                            " bytes; closing the connection"};
+                                            std::to_string(max_line_bytes_) + " bytes" +
+                                            std::string(qualifier_) + "; closing the connection"};
   buffer_.Clear();
   searched_ = 0;
   return Event::kTooLong;

@@ -43,6 +43,14 @@ class LineSplitter {
   // REQUIRES: Next() returned kTooLong.
   const Error& error() const { return *error_; }
 
+  // Changes the limit for the lines not yet returned; the TOO_LARGE message
+  // adds qualifier after the number (a server lowers the limit until a
+  // client has authenticated). REQUIRES: qualifier views a string literal.
+  void set_max_line_bytes(size_t max, std::string_view qualifier = "") {
+    max_line_bytes_ = max;
+    qualifier_ = qualifier;
+  }
+
   // Bytes held and not yet returned as lines.
   size_t buffered_bytes() const { return buffer_.unread().size(); }
 
@@ -57,7 +65,8 @@ class LineSplitter {
  private:
   Event Fail();
 
-  const size_t max_line_bytes_;
+  size_t max_line_bytes_;
+  std::string_view qualifier_;  // a string literal
   StreamBuffer buffer_;
   size_t searched_ = 0;  // leading unread bytes known to hold no '\n'
   uint64_t bytes_scanned_ = 0;

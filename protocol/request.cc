@@ -194,14 +194,22 @@ Result<Request> ParseRequest(const FrameHeader& header, std::string_view body,
   if (!shape) {
     return Error{StatusCode::kUnknownOpcode, "unknown opcode " + HexByte(header.code)};
   }
-  Result<std::vector<std::string_view>> fields = SplitFields(body);
-  if (!fields.ok()) return fields.error();
-  const size_t count = fields.value().size();
-  if (count < shape->min_fields || count > shape->max_fields) {
+  // Counted before anything is stored, so a body of millions of empty
+  // fields costs no memory.
+  Result<size_t> count = CountFields(body);
+  if (!count.ok()) return count.error();
+  if (opcode == Opcode::kBatch && count.value() > 3 * kMaxBatchOps) {
+    return Error{StatusCode::kBadRequest, "BATCH holds " + std::to_string(count.value()) +
+                                              " fields; at most " + std::to_string(kMaxBatchOps) +
+                                              " operations (triples) are allowed"};
+  }
+  if (count.value() < shape->min_fields || count.value() > shape->max_fields) {
     return Error{StatusCode::kBadRequest, std::string(OpcodeName(opcode)) + " expects " +
                                               std::string(shape->fields) + ", got " +
-                                              std::to_string(count) + " field(s)"};
+                                              std::to_string(count.value()) + " field(s)"};
   }
+  Result<std::vector<std::string_view>> fields = SplitFields(body, count.value());
+  if (!fields.ok()) return fields.error();
   Request request;
   request.opcode = opcode;
   request.request_id = header.request_id;

@@ -27,6 +27,11 @@ struct Limits {
   uint32_t max_frame_bytes = 33554432;  // body length, header not counted
 };
 
+// Operations one BATCH may hold (docs/protocol.md section 8). Checked before
+// any is stored: each costs the server about 150 bytes beyond its key and
+// value while the batch waits for the writer.
+inline constexpr size_t kMaxBatchOps = 100000;
+
 struct BatchOp {
   bool is_delete = false;
   std::string key;

@@ -37,6 +37,9 @@ namespace cairn::protocol {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
+// An error message quotes at most this much of what the client sent, so
+// that the answer to a long line stays short.
+constexpr size_t kEchoedBytes = 64;
 
 struct TextCommand {
   std::string_view name;
@@ -88,6 +91,11 @@ std::optional<int> HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return std::nullopt;
+}
+
+// QuoteText of bytes, cut to kEchoedBytes and marked "..." when cut.
+std::string QuoteEchoed(std::string_view bytes) {
+  return QuoteText(bytes.substr(0, kEchoedBytes)) + (bytes.size() > kEchoedBytes ? "..." : "");
 }
 
 Error TokenError(std::string what, size_t offset) {
@@ -158,7 +166,7 @@ std::optional<Error> ParseDecimal(std::string_view name, const std::string& toke
   return Error{StatusCode::kBadRequest, std::string(name) + " must be a decimal integer from " +
                                             std::to_string(std::numeric_limits<T>::min()) + " to " +
                                             std::to_string(std::numeric_limits<T>::max()) +
-                                            ", got " + QuoteText(token)};
+                                            ", got " + QuoteEchoed(token)};
 }
 
 const TextCommand* FindCommand(std::string_view name) {
@@ -169,7 +177,7 @@ const TextCommand* FindCommand(std::string_view name) {
 }
 
 Error UnknownCommand(std::string_view name) {
-  std::string message = "unknown command " + QuoteText(name) + "; commands are";
+  std::string message = "unknown command " + QuoteEchoed(name) + "; commands are";
   for (const TextCommand& command : kTextCommands) {
     message += ' ';
     message += command.name;
@@ -328,21 +336,32 @@ bool IsBlankLine(std::string_view line) {
   return true;
 }
 
+TextTokenizer::TextTokenizer(std::string_view line) : line_(line) {}
+
+Result<bool> TextTokenizer::Next(std::string* token) {
+  while (pos_ < line_.size() && IsSeparator(line_[pos_])) ++pos_;
+  if (pos_ == line_.size()) return false;
+  if (line_[pos_] == '"') {
+    Result<std::string> quoted = ReadQuoted(line_, &pos_);
+    if (!quoted.ok()) return quoted.error();
+    *token = std::move(quoted).value();
+  } else {
+    const size_t start = pos_;
+    while (pos_ < line_.size() && !IsSeparator(line_[pos_])) ++pos_;
+    token->assign(line_.substr(start, pos_ - start));
+  }
+  return true;
+}
+
 Result<std::vector<std::string>> TokenizeTextLine(std::string_view line) {
+  TextTokenizer tokenizer(line);
   std::vector<std::string> tokens;
-  size_t pos = 0;
+  std::string token;
   while (true) {
-    while (pos < line.size() && IsSeparator(line[pos])) ++pos;
-    if (pos == line.size()) return tokens;
-    if (line[pos] == '"') {
-      Result<std::string> token = ReadQuoted(line, &pos);
-      if (!token.ok()) return token.error();
-      tokens.push_back(std::move(token).value());
-    } else {
-      size_t start = pos;
-      while (pos < line.size() && !IsSeparator(line[pos])) ++pos;
-      tokens.emplace_back(line.substr(start, pos - start));
-    }
+    Result<bool> more = tokenizer.Next(&token);
+    if (!more.ok()) return more.error();
+    if (!more.value()) return tokens;
+    tokens.push_back(std::move(token));
   }
 }
 
@@ -381,18 +400,30 @@ std::string QuoteText(std::string_view bytes) {
 }
 
 Result<Request> ParseTextRequest(std::string_view line, const Limits& limits) {
-  Result<std::vector<std::string>> tokens = TokenizeTextLine(line);
-  if (!tokens.ok()) return tokens.error();
-  if (tokens.value().empty()) return Error{StatusCode::kBadRequest, "empty command"};
-  const std::string& name = tokens.value()[0];
+  TextTokenizer tokenizer(line);
+  std::string name;
+  Result<bool> more = tokenizer.Next(&name);
+  if (!more.ok()) return more.error();
+  if (!more.value()) return Error{StatusCode::kBadRequest, "empty command"};
   const TextCommand* command = FindCommand(name);
   if (command == nullptr) return UnknownCommand(name);
-  std::span<const std::string> args(tokens.value().begin() + 1, tokens.value().end());
-  if (args.size() < command->min_args || args.size() > command->max_args) {
+  // Arguments past the command's maximum are counted, not kept: a line of
+  // millions of tokens costs no more memory than the line itself.
+  std::vector<std::string> args(command->max_args);
+  std::string surplus;
+  size_t count = 0;
+  while (true) {
+    more = tokenizer.Next(count < args.size() ? &args[count] : &surplus);
+    if (!more.ok()) return more.error();
+    if (!more.value()) break;
+    ++count;
+  }
+  if (count < command->min_args || count > command->max_args) {
     return Error{StatusCode::kBadRequest,
                  "wrong number of arguments to " + std::string(command->name) + " (" +
-                     std::to_string(args.size()) + "); usage: " + std::string(command->usage)};
+                     std::to_string(count) + "); usage: " + std::string(command->usage)};
   }
+  args.resize(count);
   Result<Request> request = BuildRequest(*command, args);
   if (!request.ok()) return request;
   if (auto error = CheckLimits(request.value(), limits)) return *error;

@@ -36,6 +36,21 @@ bool IsCrossProtocolLine(std::string_view line);
 // answer.
 bool IsBlankLine(std::string_view line);
 
+// Reads a line's tokens one at a time (the rules of TokenizeTextLine), so a
+// caller can stop or count without keeping them.
+class TextTokenizer {
+ public:
+  // line must outlive the tokenizer.
+  explicit TextTokenizer(std::string_view line);
+  // Sets *token to the next token and returns true; false at the end of the
+  // line; BAD_REQUEST for a tokenizing error.
+  Result<bool> Next(std::string* token);
+
+ private:
+  std::string_view line_;
+  size_t pos_ = 0;
+};
+
 // Splits a line into tokens separated by spaces and tabs. A token that
 // starts with '"' runs to the matching '"', must be followed by a separator
 // or the end of the line, and understands the escapes \\ \" \n \r \t \0 and
@@ -48,8 +63,11 @@ Result<std::vector<std::string>> TokenizeTextLine(std::string_view line);
 // with lowercase hex digits. TokenizeTextLine(QuoteText(b)) == {b}.
 std::string QuoteText(std::string_view bytes);
 
-// Parses one line (without its line ending). Command names are ASCII
-// case-insensitive; numbers are plain decimal. BAD_REQUEST for a blank line,
+// Parses one line (without its line ending). The command is looked up
+// before the arguments are read, and arguments past its maximum are only
+// counted, so memory stays within a few times the line's length whatever it
+// holds. Command names are ASCII case-insensitive; numbers are plain decimal.
+// Messages quote at most 64 bytes of what the line holds. BAD_REQUEST for a blank line,
 // a tokenizing error, a wrong argument count or a bad number; UNKNOWN_OPCODE
 // for an unknown command; TOO_LARGE for a key or value over the limits.
 // request_id is 0.

@@ -27,6 +27,17 @@ constexpr size_t kMinTokenBytes = 16;
 // connection closes.
 constexpr uint32_t kMaxAuthFailuresPerConnection = 10;
 
+// Until a connection has authenticated (with a token configured), what it
+// may make the server hold is bounded by these, whatever it sends
+// (docs/security.md adds them up per connection):
+// - a request (frame body or text line) larger than this is TOO_LARGE and
+//   closes the connection; a read takes at most this much from the socket;
+constexpr uint32_t kPreAuthMaxRequestBytes = 16 * 1024;
+// - answers the client has not taken stop reading at this much;
+constexpr uint64_t kPreAuthMaxPendingBytes = 16 * 1024;
+// - PING echoes at most this much (text mode may quote it to 4x).
+constexpr size_t kPreAuthMaxPingBytes = 64;
+
 // *token: the token. *warning: set (else left empty) when the file is
 // readable by group or others. False, with *error naming the file, when the
 // file cannot be read or holds a token shorter than kMinTokenBytes.

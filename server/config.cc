@@ -193,9 +193,17 @@ ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code) 
   b.Bind("max-frame-bytes", &config->max_frame_bytes, "largest frame body (and text line)");
   b.Bind("idle-timeout-s", &config->idle_timeout_s, "close connections idle this long (0: never)");
   b.Bind("frame-timeout-ms", &config->frame_timeout_ms,
-         "close a connection whose partial frame or line stalls this long");
+         "close a connection whose request is not whole this long after its first byte");
+  b.Bind("write-timeout-ms", &config->write_timeout_ms,
+         "close a connection whose answers wait this long without the client taking a byte");
   b.Bind("auth-token-file", &config->auth_token_file,
          "file holding the token clients must AUTH with (never on the command line)");
+  b.Bind("auth-timeout-ms", &config->auth_timeout_ms,
+         "with a token: close a connection that has not authenticated this long after accept");
+  b.Bind("max-unauthenticated-connections", &config->max_unauthenticated_connections,
+         "with a token: past this many connections yet to AUTH, the oldest is closed");
+  b.Bind("protected-mode", &config->protected_mode,
+         "yes: without a token, refuse clients that are not on loopback | no");
   b.Bind("snapshot-every-bytes", &config->snapshot_every_bytes,
          "snapshot automatically once the log grew this much (0: only on SNAPSHOT)");
   b.Bind("segment-bytes", &config->segment_bytes, "start a new log segment past this size");
@@ -268,6 +276,14 @@ std::string ValidateConfig(const Config& c, const SettingName& name) {
   if (c.fsync_interval_ms == 0) return name("fsync_interval_ms") + " must be at least 1";
   if (c.max_connections == 0) return name("max_connections") + " must be at least 1";
   if (c.frame_timeout_ms == 0) return name("frame_timeout_ms") + " must be at least 1";
+  if (c.write_timeout_ms == 0) return name("write_timeout_ms") + " must be at least 1";
+  if (c.auth_timeout_ms == 0) return name("auth_timeout_ms") + " must be at least 1";
+  if (c.max_unauthenticated_connections == 0) {
+    return name("max_unauthenticated_connections") + " must be at least 1";
+  }
+  if (c.protected_mode != "yes" && c.protected_mode != "no") {
+    return name("protected_mode") + " must be yes or no, not \"" + c.protected_mode + "\"";
+  }
   // A GET or SCAN answer carries one key and value plus framing.
   const uint64_t needed = uint64_t{c.max_key_bytes} + c.max_value_bytes + 64;
   if (c.max_frame_bytes < needed) {

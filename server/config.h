@@ -24,9 +24,13 @@ struct Config {
   uint32_t max_key_bytes = 65536;
   uint32_t max_value_bytes = 16777216;
   uint32_t max_frame_bytes = 33554432;
-  uint32_t idle_timeout_s = 0;  // 0: idle connections stay open
-  uint32_t frame_timeout_ms = 10000;
+  uint32_t idle_timeout_s = 0;        // 0: idle connections stay open
+  uint32_t frame_timeout_ms = 10000;  // a request's deadline from its first byte
+  uint32_t write_timeout_ms = 30000;  // answers waiting that long without progress: close
   std::string auth_token_file;
+  uint32_t auth_timeout_ms = 10000;  // with a token: time from accept to AUTH
+  uint32_t max_unauthenticated_connections = 1024;
+  std::string protected_mode = "yes";            // yes: without a token, serve loopback peers only
   uint64_t snapshot_every_bytes = 256ull << 20;  // 0: only on SNAPSHOT
   uint64_t segment_bytes = 64ull << 20;
   uint64_t max_pending_bytes_per_connection = 64ull << 20;

@@ -29,7 +29,7 @@ constexpr size_t kReadChunk = 64 * 1024;
 // connection's pending bytes; so do requests in flight. Past this many
 // requests in flight, reading also pauses (bounds per-request overhead).
 constexpr size_t kMaxSlots = 16384;
-constexpr auto kOverLimitGrace = std::chrono::seconds(1);
+constexpr auto kRefusalGrace = std::chrono::seconds(1);
 
 RateLimiter& ProtocolWarnings() {
   static RateLimiter limiter(10);
@@ -57,22 +57,23 @@ Connection::Connection(tcp::socket socket, Service* service, Writer* writer,
   auto endpoint = socket_.remote_endpoint(ec);
   peer_ =
       ec ? "unknown peer" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  last_input_ = last_activity_ = Clock::now();
+  accepted_at_ = last_activity_ = Clock::now();
 }
 
 Connection::~Connection() {
   if (id_ != 0) registry_->Remove(id_);
 }
 
-void Connection::Start(bool over_limit) {
-  over_limit_ = over_limit;
-  id_ = registry_->Add(weak_from_this());
-  if (!over_limit_) service_->counters().connections++;
+void Connection::Start(Admission admission) {
+  admission_ = admission;
+  id_ = registry_->Add(weak_from_this(), /*authenticated=*/!pre_auth());
+  if (admission_ == Admission::kServe) service_->counters().connections++;
   socket_.set_option(tcp::no_delay(true));
   socket_.non_blocking(true);
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->DoRead();
-    self->timer_.expires_after(self->over_limit_ ? kOverLimitGrace : self->TimerPeriod());
+    self->timer_.expires_after(self->admission_ != Admission::kServe ? kRefusalGrace
+                                                                     : self->TimerPeriod());
     self->timer_.async_wait([self](const boost::system::error_code& ec) {
       if (!ec) self->OnTimer();
     });
@@ -87,14 +88,30 @@ void Connection::Shutdown() {
   });
 }
 
+void Connection::Evict() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->closed_) return;
+    spdlog::debug("connection {}: displaced by a newer connection yet to authenticate; closing",
+                  self->peer_);
+    self->Close();
+  });
+}
+
+bool Connection::pre_auth() const { return service_->auth_required() && !authenticated_; }
+
+// A quarter of the shortest deadline that applies, so that each is kept
+// within a quarter of its length.
 Connection::Clock::duration Connection::TimerPeriod() const {
-  auto period = std::chrono::duration_cast<Clock::duration>(
-      std::chrono::milliseconds(service_->config().frame_timeout_ms) / 4);
-  if (service_->config().idle_timeout_s > 0) {
-    period = std::min<Clock::duration>(period,
-                                       std::chrono::seconds(service_->config().idle_timeout_s) / 4);
+  const Config& config = service_->config();
+  std::chrono::milliseconds shortest(std::min(config.frame_timeout_ms, config.write_timeout_ms));
+  if (config.idle_timeout_s > 0) {
+    shortest =
+        std::min<std::chrono::milliseconds>(shortest, std::chrono::seconds(config.idle_timeout_s));
   }
-  return std::clamp<Clock::duration>(period, std::chrono::milliseconds(10),
+  if (pre_auth()) {
+    shortest = std::min(shortest, std::chrono::milliseconds(config.auth_timeout_ms));
+  }
+  return std::clamp<Clock::duration>(shortest / 4, std::chrono::milliseconds(10),
                                      std::chrono::seconds(1));
 }
 
@@ -104,13 +121,16 @@ size_t Connection::buffered_input() const {
   return 0;
 }
 
+uint64_t Connection::PendingBudget() const {
+  return pre_auth() ? kPreAuthMaxPendingBytes : service_->config().max_pending_bytes_per_connection;
+}
+
 bool Connection::OutputBacklogged() const {
-  return out_.size() + writing_.size() >= service_->config().max_pending_bytes_per_connection;
+  return out_.size() + writing_.size() - written_ >= PendingBudget();
 }
 
 bool Connection::ReadingPaused() {
-  const Config& config = service_->config();
-  if (pending_bytes_ + out_.size() + writing_.size() > config.max_pending_bytes_per_connection ||
+  if (pending_bytes_ + out_.size() + writing_.size() - written_ > PendingBudget() ||
       slots_.size() >= kMaxSlots) {
     return true;
   }
@@ -131,6 +151,16 @@ bool Connection::ReadingPaused() {
 
 void Connection::DoRead() {
   if (closed_ || reading_ || consuming_ || read_closed_ || ReadingPaused()) return;
+  if (input_waiting_) {
+    // Requests read before the pause come first; Consume reads on after them.
+    input_waiting_ = false;
+    consuming_ = true;
+    Consume({});
+    consuming_ = false;
+    SubmitWrites();
+    DoWrite();
+    if (closed_ || read_closed_ || input_waiting_ || ReadingPaused()) return;
+  }
   reading_ = true;
   // Wait for readability without a buffer, so an idle connection holds none;
   // the read itself goes into a buffer of the thread that runs OnReadable.
@@ -149,8 +179,11 @@ void Connection::OnReadable(boost::system::error_code ec) {
   reading_ = false;
   if (closed_) return;
   static thread_local std::array<char, kReadChunk> buffer;
+  // Before AUTH, a read takes no more than a request may hold, so what a
+  // connection buffers stays within the pre-auth bound.
+  const size_t chunk = pre_auth() ? kPreAuthMaxRequestBytes : buffer.size();
   size_t n = 0;
-  if (!ec) n = socket_.read_some(asio::buffer(buffer), ec);
+  if (!ec) n = socket_.read_some(asio::buffer(buffer.data(), chunk), ec);
   if (ec == asio::error::would_block) {
     DoRead();
     return;
@@ -166,7 +199,7 @@ void Connection::OnReadable(boost::system::error_code ec) {
     return;
   }
   if (read_closed_) return;  // shutting down: later input is not served
-  last_input_ = last_activity_ = Clock::now();
+  last_activity_ = Clock::now();
   // Consume may start writes and reads; none of them may start another
   // read of the socket until it is done.
   consuming_ = true;
@@ -178,6 +211,7 @@ void Connection::OnReadable(boost::system::error_code ec) {
 }
 
 void Connection::Consume(std::string_view bytes) {
+  if (mode_ == Mode::kUnknown && bytes.empty()) return;
   if (mode_ == Mode::kUnknown) {
     while (!bytes.empty() && protocol::ClassifyModeByte(bytes[0]) == protocol::ModeByte::kSkip) {
       bytes.remove_prefix(1);
@@ -186,23 +220,23 @@ void Connection::Consume(std::string_view bytes) {
     if (protocol::ClassifyModeByte(bytes[0]) == protocol::ModeByte::kText) {
       mode_ = Mode::kText;
       splitter_.emplace(service_->config().max_frame_bytes);
+      if (pre_auth()) splitter_->set_max_line_bytes(kPreAuthMaxRequestBytes, " before AUTH");
     } else {
       mode_ = Mode::kBinary;
       decoder_.emplace(protocol::kRequestMagic, service_->config().max_frame_bytes);
+      if (pre_auth())
+        decoder_->set_max_frame_bytes(kPreAuthMaxRequestBytes, "the limit before AUTH");
     }
   }
-  if (over_limit_) {
+  if (admission_ != Admission::kServe) {
     service_->counters().connections_rejected++;
-    Response busy = Response::Failure(StatusCode::kBusy,
-                                      "server is at its connection limit (" +
-                                          std::to_string(service_->config().max_connections) + ")");
     Request request;
     if (mode_ == Mode::kBinary && bytes.size() >= protocol::kHeaderSize) {
       request.request_id =
           protocol::DecodeHeader(bytes.substr(0, protocol::kHeaderSize)).request_id;
     }
     StopReading();
-    PushDone(std::move(request), std::move(busy));
+    PushDone(std::move(request), Refusal());
     return;
   }
   if (mode_ == Mode::kText) {
@@ -212,11 +246,37 @@ void Connection::Consume(std::string_view bytes) {
     decoder_->Feed(bytes);
     ConsumeBinary();
   }
+  // A request cut by the end of what arrived starts its deadline now.
+  if (buffered_input() == 0 || input_waiting_) {
+    partial_since_.reset();
+  } else if (!partial_since_) {
+    partial_since_ = Clock::now();
+  }
+}
+
+Response Connection::Refusal() const {
+  assert(admission_ != Admission::kServe);
+  const Config& config = service_->config();
+  if (admission_ == Admission::kBusy) {
+    return Response::Failure(StatusCode::kBusy, "server is at its connection limit (" +
+                                                    std::to_string(config.max_connections) + ")");
+  }
+  return Response::Failure(
+      StatusCode::kUnauthorized,
+      "DENIED cairnd is running in protected mode: no auth token is configured and this client (" +
+          peer_ +
+          ") is not on loopback. Set a token with --auth-token-file and AUTH with it "
+          "(docs/security.md), or, to serve every address without authentication, restart "
+          "with --protected-mode no");
 }
 
 void Connection::ConsumeBinary() {
   protocol::Frame frame;
   while (!read_closed_) {
+    if (ReadingPaused()) {
+      input_waiting_ = buffered_input() > 0;
+      return;
+    }
     switch (decoder_->Next(&frame)) {
       case protocol::FrameDecoder::Event::kNeedMore:
         return;
@@ -230,6 +290,15 @@ void Connection::ConsumeBinary() {
         return;
       }
       case protocol::FrameDecoder::Event::kFrame: {
+        partial_since_.reset();
+        const auto opcode = static_cast<Opcode>(frame.header.code);
+        if (pre_auth() && opcode != Opcode::kAuth && opcode != Opcode::kPing) {
+          // Refused before its body is parsed.
+          Request request;
+          request.request_id = frame.header.request_id;
+          Unauthenticated(std::move(request));
+          break;
+        }
         protocol::Result<Request> parsed =
             protocol::ParseRequest(frame.header, frame.body, service_->limits());
         if (!parsed.ok()) {
@@ -250,6 +319,10 @@ void Connection::ConsumeBinary() {
 void Connection::ConsumeText() {
   std::string_view line;
   while (!read_closed_) {
+    if (ReadingPaused()) {
+      input_waiting_ = buffered_input() > 0;
+      return;
+    }
     switch (splitter_->Next(&line)) {
       case protocol::LineSplitter::Event::kNeedMore:
         return;
@@ -260,6 +333,7 @@ void Connection::ConsumeText() {
                  Response::Failure(splitter_->error().status, splitter_->error().message));
         return;
       case protocol::LineSplitter::Event::kLine: {
+        partial_since_.reset();
         if (protocol::IsCrossProtocolLine(line)) {
           ProtocolWarning("cross-protocol (HTTP) request line; closing");
           // Lines before it are still answered; nothing after it is read.
@@ -292,9 +366,10 @@ void Connection::Dispatch(Request request) {
     Authenticate(std::move(request));
     return;
   }
-  if (service_->auth_required() && !authenticated_ && request.opcode != Opcode::kPing) {
-    PushDone(std::move(request),
-             Response::Failure(StatusCode::kUnauthorized, "authenticate first (AUTH token)"));
+  if (pre_auth() &&
+      (request.opcode != Opcode::kPing ||
+       (request.ping_payload && request.ping_payload->size() > kPreAuthMaxPingBytes))) {
+    Unauthenticated(std::move(request));
     return;
   }
   if (Service::IsWrite(request.opcode)) {
@@ -318,7 +393,11 @@ void Connection::Authenticate(Request request) {
     return;
   }
   if (service_->TokenMatches(request.token)) {
-    authenticated_ = true;
+    if (!authenticated_) {
+      authenticated_ = true;
+      registry_->MarkAuthenticated(id_);
+      ApplyAuthenticatedLimits();
+    }
     PushDone(std::move(request), Response::Ok());
     return;
   }
@@ -336,6 +415,22 @@ void Connection::Authenticate(Request request) {
                                                  "wrong token; too many failed AUTH attempts (" +
                                                      std::to_string(kMaxAuthFailuresPerConnection) +
                                                      "), closing the connection"));
+}
+
+void Connection::Unauthenticated(Request request) {
+  const bool ping = request.opcode == Opcode::kPing && !request.quit;
+  PushDone(std::move(request),
+           Response::Failure(StatusCode::kUnauthorized,
+                             ping ? "authenticate first (AUTH token); before AUTH, PING echoes "
+                                    "at most " +
+                                        std::to_string(kPreAuthMaxPingBytes) + " bytes"
+                                  : "authenticate first (AUTH token)"));
+}
+
+void Connection::ApplyAuthenticatedLimits() {
+  assert(!pre_auth());
+  if (decoder_) decoder_->set_max_frame_bytes(service_->config().max_frame_bytes);
+  if (splitter_) splitter_->set_max_line_bytes(service_->config().max_frame_bytes);
 }
 
 void Connection::Push(Slot::Kind kind, Request request) {
@@ -471,17 +566,34 @@ void Connection::Pump() {
 void Connection::DoWrite() {
   if (closed_ || !writing_.empty() || out_.empty()) return;
   writing_.swap(out_);
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                      self->writing_.clear();
-                      if (ec) {
-                        spdlog::debug("connection {}: write failed: {}", self->peer_, ec.message());
-                        self->Close();
-                        return;
-                      }
-                      self->last_activity_ = Clock::now();
-                      self->Pump();
-                    });
+  written_ = 0;
+  last_write_progress_ = Clock::now();
+  WriteSome();
+}
+
+// One write_some at a time rather than async_write, so that each byte the
+// client takes counts as progress against write_timeout_ms.
+void Connection::WriteSome() {
+  socket_.async_write_some(
+      asio::buffer(writing_.data() + written_, writing_.size() - written_),
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+        if (ec) {
+          self->writing_.clear();
+          self->written_ = 0;
+          spdlog::debug("connection {}: write failed: {}", self->peer_, ec.message());
+          self->Close();
+          return;
+        }
+        self->written_ += n;
+        self->last_write_progress_ = self->last_activity_ = Clock::now();
+        if (self->written_ < self->writing_.size()) {
+          self->WriteSome();
+          return;
+        }
+        self->writing_.clear();
+        self->written_ = 0;
+        self->Pump();
+      });
 }
 
 void Connection::MaybeFinish() {
@@ -495,23 +607,39 @@ void Connection::Close() {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   timer_.cancel();
-  if (!over_limit_) service_->counters().connections--;
+  if (admission_ == Admission::kServe) service_->counters().connections--;
   registry_->Remove(id_);
   id_ = 0;
 }
 
 void Connection::OnTimer() {
   if (closed_) return;
-  if (over_limit_) {
+  if (admission_ != Admission::kServe) {
     Close();  // sent nothing within the grace period
     return;
   }
   const Config& config = service_->config();
   const auto now = Clock::now();
-  if (reading_ && buffered_input() > 0 &&
-      now - last_input_ > std::chrono::milliseconds(config.frame_timeout_ms)) {
-    ProtocolWarning("partial request stalled for over " + std::to_string(config.frame_timeout_ms) +
-                    " ms; closing");
+  if (pre_auth() && now - accepted_at_ > std::chrono::milliseconds(config.auth_timeout_ms)) {
+    Warn(&AuthFailureWarnings(), "not authenticated within " +
+                                     std::to_string(config.auth_timeout_ms) +
+                                     " ms (--auth-timeout-ms); closing");
+    Close();
+    return;
+  }
+  // Only while waiting for the client: a request held back by the server's
+  // own backpressure is not late.
+  if (reading_ && partial_since_ &&
+      now - *partial_since_ > std::chrono::milliseconds(config.frame_timeout_ms)) {
+    ProtocolWarning("request not whole " + std::to_string(config.frame_timeout_ms) +
+                    " ms after its first byte (--frame-timeout-ms); closing");
+    Close();
+    return;
+  }
+  if (!writing_.empty() &&
+      now - last_write_progress_ > std::chrono::milliseconds(config.write_timeout_ms)) {
+    ProtocolWarning("client took no answer byte for " + std::to_string(config.write_timeout_ms) +
+                    " ms (--write-timeout-ms); closing");
     Close();
     return;
   }

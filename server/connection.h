@@ -8,6 +8,10 @@
 //   wait for it, so it does not see those.
 // All of a connection's handlers run on its strand. Reading pauses while
 // too much of its work is in flight or the writer is congested.
+// Deadlines (Config): a request must arrive whole within frame_timeout_ms of
+// its first byte; answers must make progress within write_timeout_ms; with a
+// token, AUTH must succeed within auth_timeout_ms of accept, and until then
+// the pre-auth limits of auth.h apply.
 #pragma once
 
 #include <chrono>
@@ -39,15 +43,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using tcp = boost::asio::ip::tcp;
   using Clock = std::chrono::steady_clock;
 
+  // Whether the server serves the connection, or answers its first request
+  // with a refusal and closes it (or closes it after a second of silence).
+  enum class Admission {
+    kServe,
+    kBusy,       // max_connections reached: BUSY
+    kProtected,  // protected mode, no token, peer not on loopback: UNAUTHORIZED
+  };
+
   Connection(tcp::socket socket, Service* service, Writer* writer, Snapshotter* snapshotter,
              ConnectionRegistry* registry);
   ~Connection();
 
-  // Serves the connection; with over_limit, answers its first request BUSY
-  // and closes (or closes after a second of silence).
-  void Start(bool over_limit);
+  void Start(Admission admission);
   // From any thread: stop reading, answer what was received, close.
   void Shutdown();
+  // From any thread: close at once (a connection yet to authenticate that
+  // a newer one displaces).
+  void Evict();
   // Closes at once. REQUIRES: no handler of this connection runs or will
   // run (the event loop has stopped).
   void CloseNow() { Close(); }
@@ -69,10 +82,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Consume(std::string_view bytes);
   void ConsumeBinary();
   void ConsumeText();
+  // The refusal its Admission calls for. REQUIRES: admission_ != kServe.
+  protocol::Response Refusal() const;
   void Dispatch(protocol::Request request);
+  // True until AUTH succeeds, when a token is configured.
+  bool pre_auth() const;
+  // Raises the request limits from the pre-auth ones. REQUIRES: !pre_auth().
+  void ApplyAuthenticatedLimits();
   // Answers AUTH; closes the connection at its kMaxAuthFailuresPerConnection-th
   // failure.
   void Authenticate(protocol::Request request);
+  // Answers a request that needs AUTH first.
+  void Unauthenticated(protocol::Request request);
   void Push(Slot::Kind kind, protocol::Request request);
   void PushDone(protocol::Request request, protocol::Response response);
   // Starts slot id; false if it must wait for the slots before it.
@@ -88,6 +109,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Starts what may start, answers what has finished, writes, reads on.
   void Pump();
   void DoWrite();
+  void WriteSome();
   void MaybeFinish();
   void Close();
   void OnTimer();
@@ -95,6 +117,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Logs "connection PEER: what" unless limiter holds it back.
   void Warn(RateLimiter* limiter, const std::string& what) const;
   bool ReadingPaused();
+  // Bytes of work in flight and answers a connection may hold before reading
+  // pauses: max_pending_bytes_per_connection, or kPreAuthMaxPendingBytes.
+  uint64_t PendingBudget() const;
   // Answers not yet taken by the client fill the per-connection budget.
   bool OutputBacklogged() const;
   void StopReading();
@@ -126,16 +151,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool take_posted_ = false;  // a TakeFinished is queued on the strand
   std::string out_;           // encoded responses not yet handed to the socket
   std::string writing_;       // being written
+  size_t written_ = 0;        // bytes of writing_ the socket has taken
   bool authenticated_ = false;
   uint32_t auth_failures_ = 0;
 
-  bool over_limit_ = false;
+  Admission admission_ = Admission::kServe;
   bool reading_ = false;
-  bool consuming_ = false;    // inside Consume: no new read may start
-  bool read_closed_ = false;  // no more requests will be read
+  bool consuming_ = false;      // inside Consume: no new read may start
+  bool input_waiting_ = false;  // Consume stopped at a pause with requests buffered
+  bool read_closed_ = false;    // no more requests will be read
   bool waiting_for_writer_ = false;
   bool closed_ = false;
-  Clock::time_point last_input_;
+  Clock::time_point accepted_at_;
+  std::optional<Clock::time_point> partial_since_;  // first byte of a request not yet whole
+  Clock::time_point last_write_progress_;
   Clock::time_point last_activity_;
 };
 

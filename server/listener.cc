@@ -23,4 +23,12 @@ bool OpenListener(boost::asio::ip::tcp::acceptor* acceptor, const std::string& a
   return true;
 }
 
+bool IsLoopback(const boost::asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6())
+        .is_loopback();
+  }
+  return address.is_loopback();
+}
+
 }  // namespace cairn::server

@@ -15,6 +15,8 @@
 #include "server/asio.h"
 #include "server/auth.h"
 #include "server/config.h"
+#include "server/file_limit.h"
+#include "server/listener.h"
 #include "server/logging.h"
 #include "server/memory_trimmer.h"
 #include "server/metrics.h"
@@ -63,10 +65,10 @@ bool WritePortFile(const std::string& path, uint16_t port) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
-bool IsLoopback(const std::string& address) {
+bool IsLoopbackAddress(const std::string& address) {
   boost::system::error_code ec;
   const auto ip = boost::asio::ip::make_address(address, ec);
-  return !ec && ip.is_loopback();
+  return !ec && IsLoopback(ip);
 }
 
 int RunCheck(const Config& config) {
@@ -91,7 +93,23 @@ int RunCheck(const Config& config) {
   return 0;
 }
 
-int Serve(const Config& config) {
+// Raises the open-file limit and lowers max_connections, with a warning,
+// when the connections would not fit under it.
+void FitConnectionsToFileLimit(Config* config) {
+  std::string warning;
+  const uint64_t files = RaiseOpenFileLimit(&warning);
+  if (!warning.empty()) spdlog::warn("{}", warning);
+  if (files == 0 || config->max_connections + kFilesNotForConnections <= files) return;
+  const uint64_t fit = files > kFilesNotForConnections + 1 ? files - kFilesNotForConnections : 1;
+  spdlog::warn(
+      "--max-connections {} does not fit the open-file limit of {} (and {} files for the rest); "
+      "serving at most {} connections. Raise the limit (ulimit -n, LimitNOFILE=) to serve more.",
+      config->max_connections, files, kFilesNotForConnections, fit);
+  config->max_connections = static_cast<uint32_t>(fit);
+}
+
+int Serve(Config config) {
+  FitConnectionsToFileLimit(&config);
   std::string error;
   TokenVerifier auth;
   if (!config.auth_token_file.empty()) {
@@ -105,11 +123,18 @@ int Serve(const Config& config) {
     if (!warning.empty()) spdlog::warn("{}", warning);
   }
   const bool auth_on = auth.configured();
-  if (!auth_on && !IsLoopback(config.bind)) {
-    spdlog::warn(
-        "listening on {} without an auth token: anyone who can reach this address can read "
-        "and write every key. Set --auth-token-file.",
-        config.bind);
+  if (!auth_on && !IsLoopbackAddress(config.bind)) {
+    if (config.protected_mode == "yes") {
+      spdlog::warn(
+          "listening on {} without an auth token, in protected mode: only clients on loopback "
+          "are served. Set --auth-token-file to serve others.",
+          config.bind);
+    } else {
+      spdlog::warn(
+          "listening on {} without an auth token and with --protected-mode no: anyone who can "
+          "reach this address can read and write every key. Set --auth-token-file.",
+          config.bind);
+    }
   }
 
   std::unique_ptr<storage::DB> db;
@@ -165,15 +190,17 @@ int Serve(const Config& config) {
   spdlog::info(
       "cairnd listening on {}:{} (data_dir={} shards={} fsync={} fsync_interval_ms={} "
       "io_threads={} max_connections={} max_key_bytes={} max_value_bytes={} "
-      "max_frame_bytes={} idle_timeout_s={} frame_timeout_ms={} auth={} "
+      "max_frame_bytes={} idle_timeout_s={} frame_timeout_ms={} write_timeout_ms={} auth={} "
+      "auth_timeout_ms={} max_unauthenticated_connections={} protected_mode={} "
       "snapshot_every_bytes={} segment_bytes={} recovery={} log_level={} log_format={}); "
       "{} keys at version {}",
       config.bind, server.port(), config.data_dir, config.shards, config.fsync,
       config.fsync_interval_ms, threads, config.max_connections, config.max_key_bytes,
       config.max_value_bytes, config.max_frame_bytes, config.idle_timeout_s,
-      config.frame_timeout_ms, auth_on ? "on" : "off", config.snapshot_every_bytes,
-      config.segment_bytes, config.recovery, config.log_level, config.log_format, stats.keys,
-      stats.last_version);
+      config.frame_timeout_ms, config.write_timeout_ms, auth_on ? "on" : "off",
+      config.auth_timeout_ms, config.max_unauthenticated_connections, config.protected_mode,
+      config.snapshot_every_bytes, config.segment_bytes, config.recovery, config.log_level,
+      config.log_format, stats.keys, stats.last_version);
   if (!config.port_file.empty() && !WritePortFile(config.port_file, server.port())) {
     spdlog::error("cannot write --port-file {}", config.port_file);
     return kExitStartupFailure;

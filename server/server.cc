@@ -35,26 +35,48 @@ uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
 void Server::Start() { DoAccept(); }
 
 void Server::DoAccept() {
-  acceptor_.async_accept(
-      asio::make_strand(io_), [this](const boost::system::error_code& ec, tcp::socket socket) {
-        if (stopping_) return;
-        if (ec) {
-          // Running out of file descriptors must not end the accept loop.
-          spdlog::warn("accept failed: {}", ec.message());
-          shutdown_timer_.expires_after(std::chrono::milliseconds(50));
-          shutdown_timer_.async_wait([this](const boost::system::error_code& e) {
-            if (!e) DoAccept();
-          });
-          return;
-        }
-        service_->counters().connections_total++;
-        const bool over_limit =
-            service_->counters().connections.load() >= service_->config().max_connections;
-        auto connection = std::make_shared<Connection>(std::move(socket), service_, writer_,
-                                                       snapshotter_, &registry_);
-        connection->Start(over_limit);
-        DoAccept();
-      });
+  acceptor_.async_accept(asio::make_strand(io_),
+                         [this](const boost::system::error_code& ec, tcp::socket socket) {
+                           if (stopping_) return;
+                           if (ec) {
+                             // Running out of file descriptors must not end the accept loop.
+                             spdlog::warn("accept failed: {}", ec.message());
+                             shutdown_timer_.expires_after(std::chrono::milliseconds(50));
+                             shutdown_timer_.async_wait([this](const boost::system::error_code& e) {
+                               if (!e) DoAccept();
+                             });
+                             return;
+                           }
+                           service_->counters().connections_total++;
+                           const Connection::Admission admission = Admit(socket);
+                           if (admission == Connection::Admission::kServe)
+                             MakeRoomForUnauthenticated();
+                           auto connection = std::make_shared<Connection>(
+                               std::move(socket), service_, writer_, snapshotter_, &registry_);
+                           connection->Start(admission);
+                           DoAccept();
+                         });
+}
+
+Connection::Admission Server::Admit(const tcp::socket& socket) const {
+  const Config& config = service_->config();
+  if (!service_->auth_required() && config.protected_mode == "yes") {
+    boost::system::error_code ec;
+    const tcp::endpoint peer = socket.remote_endpoint(ec);
+    if (ec || !IsLoopback(peer.address())) return Connection::Admission::kProtected;
+  }
+  if (service_->counters().connections.load() >= config.max_connections) {
+    return Connection::Admission::kBusy;
+  }
+  return Connection::Admission::kServe;
+}
+
+void Server::MakeRoomForUnauthenticated() {
+  if (!service_->auth_required()) return;
+  while (registry_.unauthenticated() >= service_->config().max_unauthenticated_connections) {
+    std::shared_ptr<Connection> oldest = registry_.TakeOldestUnauthenticated();
+    if (oldest) oldest->Evict();
+  }
 }
 
 void Server::BeginShutdown(std::function<void()> done) {

@@ -1,12 +1,16 @@
 // Server: listens, accepts connections onto strands of the io_context, and
 // shuts down gracefully: stop accepting, let every connection answer what it
-// has received, then report done.
+// has received, then report done. It decides admission: protected mode
+// refuses non-loopback peers when no token is configured, max_connections
+// answers BUSY, and a flood of connections yet to authenticate displaces the
+// oldest of them rather than the newcomer.
 #pragma once
 
 #include <functional>
 #include <string>
 
 #include "server/asio.h"
+#include "server/connection.h"
 #include "server/connection_registry.h"
 
 namespace cairn::server {
@@ -33,6 +37,12 @@ class Server {
 
  private:
   void DoAccept();
+  // Whether the connection on socket is served (protected mode, then
+  // max_connections).
+  Connection::Admission Admit(const boost::asio::ip::tcp::socket& socket) const;
+  // With a token, closes the oldest connections yet to authenticate until a
+  // new one fits under max_unauthenticated_connections.
+  void MakeRoomForUnauthenticated();
   void AwaitConnectionsClosed(std::chrono::steady_clock::time_point deadline,
                               std::function<void()> done);
 

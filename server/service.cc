@@ -107,8 +107,13 @@ storage::Mutation Service::ToMutation(protocol::Request* r) {
 }
 
 uint64_t Service::PendingBytes(const protocol::Request& r) {
-  uint64_t bytes = 64 + r.key.size() + r.value.size();
-  for (const protocol::BatchOp& op : r.batch) bytes += 32 + op.key.size() + op.value.size();
+  // A batch op lives twice while it waits: parsed, then as the storage op its
+  // key and value move into.
+  constexpr uint64_t kPerBatchOp = sizeof(protocol::BatchOp) + sizeof(storage::BatchOp);
+  uint64_t bytes = sizeof(protocol::Request) + r.key.size() + r.value.size();
+  for (const protocol::BatchOp& op : r.batch) {
+    bytes += kPerBatchOp + op.key.size() + op.value.size();
+  }
   return bytes;
 }
 

@@ -136,6 +136,17 @@ TEST(FrameTest, SplitFieldsRejectsUnderrunOfEveryShortTail) {
   }
 }
 
+TEST(FrameTest, CountFieldsCountsWhatSplitFieldsWouldReturn) {
+  const std::string two = "\x00\x00\x00\x01x\x00\x00\x00\x00"s;
+  Result<size_t> count = CountFields(two);
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(count.value(), 2u);
+  EXPECT_EQ(CountFields("").value(), 0u);
+  Result<size_t> overrun = CountFields("\x00\x00\x00\x05"s + "abcd");
+  ASSERT_FALSE(overrun.ok());
+  EXPECT_EQ(overrun.error().message, "field 1 declares 5 bytes but only 4 remain in the body");
+}
+
 TEST(FrameTest, IntegerFieldsAreBigEndianWithExactWidth) {
   EXPECT_EQ(EncodeU8(0xAB), "\xAB");
   EXPECT_EQ(EncodeU32(0x01020304), "\x01\x02\x03\x04");

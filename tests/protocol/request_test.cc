@@ -245,6 +245,18 @@ TEST(RequestTest, BadBatches) {
               "BATCH operation 1 is a delete with a 1-byte value; a delete's value must be empty");
 }
 
+TEST(RequestTest, BatchOfMoreThanTheOperationLimitIsRefusedBeforeItsOpsAreRead) {
+  // Empty fields: 4 bytes each, so 300,003 of them are 1.2 MB of body.
+  std::vector<std::string_view> fields(3 * kMaxBatchOps + 3);
+  ExpectError(Parse(Opcode::kBatch, fields), StatusCode::kBadRequest,
+              "BATCH holds 300003 fields; at most 100000 operations (triples) are allowed");
+  for (size_t i = 0; i < 3 * kMaxBatchOps; i += 3) fields[i] = "\x04";
+  fields.resize(3 * kMaxBatchOps);
+  Result<Request> at_limit = Parse(Opcode::kBatch, fields);
+  ASSERT_TRUE(at_limit.ok()) << at_limit.error().message;
+  EXPECT_EQ(at_limit.value().batch.size(), kMaxBatchOps);
+}
+
 TEST(RequestTest, BatchOpsParse) {
   Result<Request> parsed =
       Parse(Opcode::kBatch, {"\x03", "a", "1", "\x04", "b", "", "\x03", "a", "2"});

@@ -239,6 +239,32 @@ TEST(TextTest, UnknownCommands) {
   ExpectParseError("\"\\x00\"", StatusCode::kUnknownOpcode, "unknown command \"\\x00\"" + commands);
 }
 
+// The arguments past a command's maximum are counted, not kept (a line of
+// millions of tokens would otherwise cost ~50 bytes of memory per byte).
+TEST(TextTest, ArgumentsPastTheMaximumAreCountedNotKept) {
+  std::string line = "GET";
+  for (int i = 0; i < 1000000; ++i) line += " a";
+  ExpectParseError(line, StatusCode::kBadRequest,
+                   "wrong number of arguments to GET (1000000); usage: GET key");
+  ExpectParseError("PUT k v \"unterminated", StatusCode::kBadRequest,
+                   "unterminated quote opened at byte 8");
+}
+
+// Answers quote at most 64 bytes of what the client sent.
+TEST(TextTest, MessagesEchoAtMost64BytesOfTheLine) {
+  const std::string name(65, 'X');
+  Result<Request> unknown = ParseTextRequest(name, Limits());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message.rfind("unknown command \"" + name.substr(0, 64) + "\"...; ", 0),
+            0u)
+      << unknown.error().message;
+  const std::string digits(1000, '9');
+  ExpectParseError("INCR k " + digits, StatusCode::kBadRequest,
+                   "delta must be a decimal integer from -9223372036854775808 to "
+                   "9223372036854775807, got \"" +
+                       digits.substr(0, 64) + "\"...");
+}
+
 TEST(TextTest, TokenizerErrorsAreBadRequests) {
   ExpectParseError("PUT \"k v", StatusCode::kBadRequest, "unterminated quote opened at byte 4");
 }

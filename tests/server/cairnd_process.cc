@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -110,8 +111,11 @@ testing::AssertionResult CairndProcess::Spawn() {
   if (running()) return testing::AssertionFailure() << "cairnd is already running";
   std::error_code ignored;
   std::filesystem::remove(port_file_, ignored);
-  std::vector<std::string> args = {CAIRND_PATH, "--data-dir", data_dir_,     "--bind",  "127.0.0.1",
-                                   "--port",    "0",          "--port-file", port_file_};
+  std::vector<std::string> args = {CAIRND_PATH, "--data-dir",  data_dir_, "--port",
+                                   "0",         "--port-file", port_file_};
+  if (std::find(flags_.begin(), flags_.end(), "--bind") == flags_.end()) {
+    args.insert(args.end(), {"--bind", "127.0.0.1"});
+  }
   args.insert(args.end(), flags_.begin(), flags_.end());
 
   int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

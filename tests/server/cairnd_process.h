@@ -7,8 +7,9 @@
 //   root/cairnd.log  cairnd's stdout and stderr, appended across restarts
 //
 // Contract:
-// - Start() forks and execs cairnd with --data-dir, --bind 127.0.0.1,
-//   --port 0, --port-file and then the extra flags, and waits (10 s) until
+// - Start() forks and execs cairnd with --data-dir, --port 0, --port-file,
+//   --bind 127.0.0.1 unless the extra flags have a --bind, and then the extra
+//   flags, and waits (10 s) until
 //   the port file holds a complete "<port>\n". It fails, with the tail of the
 //   log in the message, if cairnd exits first or the wait times out.
 // - Kill() sends SIGKILL and reaps; Signal() sends any signal without waiting;

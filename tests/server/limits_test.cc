@@ -1,6 +1,7 @@
 // Configured limits of cairnd: --max-connections (BUSY, then close),
-// --idle-timeout-s, --frame-timeout-ms for a stalled partial frame or line,
-// and --max-frame-bytes bounding SCAN answers.
+// --idle-timeout-s, --frame-timeout-ms as a deadline for a whole request,
+// --write-timeout-ms for answers that do not drain, --max-frame-bytes
+// bounding SCAN answers, and the BATCH operation limit.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "protocol/frame.h"
+#include "protocol/request.h"
 #include "protocol/response.h"
 #include "tests/server/server_test_util.h"
 
@@ -137,6 +139,80 @@ TEST_F(LimitsTest, StalledPartialFrameOrLineIsClosedAfterTheFrameTimeout) {
   }
   std::this_thread::sleep_until(between_since + std::chrono::milliseconds(1000));
   EXPECT_EQ(Call(&between, PingRequest("still")), Response::Ok({"still"}));
+}
+
+// A slow loris that keeps sending, one byte well within the old inter-byte
+// gap at a time, is closed once the request is not whole by the deadline.
+TEST_F(LimitsTest, RequestTrickledPastTheFrameTimeoutIsClosed) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--frame-timeout-ms", "600"}));
+  std::string put;
+  protocol::EncodeRequest(PutRequest("key", std::string(64, 'v')), &put);
+  TestClient client;
+  ASSERT_NO_FATAL_FAILURE(Connect(&client));
+  const auto start = Clock::now();
+  bool closed = false;
+  for (size_t i = 0; i + 1 < put.size() && !closed; ++i) {
+    closed = !client.SendRaw(put.substr(i, 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!closed && Clock::now() - start > std::chrono::milliseconds(900)) {
+      std::string received;
+      closed = client.WaitForClose(std::chrono::milliseconds(1), &received);
+    }
+  }
+  EXPECT_TRUE(closed)
+      << "a request trickled for "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count()
+      << " ms was not closed";
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(550));
+  EXPECT_NE(server_->Log().find("request not whole 600 ms after its first byte"), std::string::npos)
+      << server_->LogTail();
+  // Whole requests, one after another, are never late however long the
+  // connection lives.
+  TestClient steady;
+  ASSERT_NO_FATAL_FAILURE(Connect(&steady));
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(Call(&steady, PingRequest()), Response::Ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+TEST_F(LimitsTest, ConnectionWhoseAnswersDoNotDrainIsClosed) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--write-timeout-ms", "500"}));
+  TestClient writer;
+  ASSERT_NO_FATAL_FAILURE(Connect(&writer));
+  ASSERT_EQ(Call(&writer, PutRequest("big", std::string(1 << 20, 'b'))), Response::OkVersion(1));
+
+  TestClient reader;  // asks for 64 MiB of answers and never reads
+  ASSERT_NO_FATAL_FAILURE(Connect(&reader));
+  std::string gets;
+  for (int i = 0; i < 64; ++i) protocol::EncodeRequest(GetRequest("big"), &gets);
+  ASSERT_TRUE(reader.SendRaw(gets));
+  std::string log;
+  for (auto deadline = Clock::now() + std::chrono::seconds(5);
+       Clock::now() < deadline && log.find("(--write-timeout-ms); closing") == std::string::npos;
+       log = server_->Log()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(log.find("client took no answer byte for 500 ms"), std::string::npos)
+      << server_->LogTail();
+  EXPECT_EQ(Call(&writer, PingRequest("after")), Response::Ok({"after"}));
+}
+
+TEST_F(LimitsTest, BatchOfMoreThanTheOperationLimitIsRefusedWhole) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  TestClient client;
+  ASSERT_NO_FATAL_FAILURE(Connect(&client));
+  std::vector<protocol::BatchOp> ops(protocol::kMaxBatchOps, {true, "k", ""});
+  Response at_limit = Call(&client, BatchRequest(ops));
+  EXPECT_EQ(at_limit.status, StatusCode::kOk) << testing::PrintToString(at_limit);
+  ops.push_back({false, "k", "v"});
+  Response over = Call(&client, WithId(BatchRequest(ops), 4));
+  EXPECT_EQ(over.status, StatusCode::kBadRequest) << testing::PrintToString(over);
+  EXPECT_EQ(over.request_id, 4u);
+  EXPECT_EQ(MessageOf(over),
+            "BATCH holds 300003 fields; at most 100000 operations (triples) "
+            "are allowed");
+  EXPECT_EQ(Call(&client, GetRequest("k")), Response::NotFound());
 }
 
 TEST_F(LimitsTest, ScanAnswerStaysWithinMaxFrameBytes) {

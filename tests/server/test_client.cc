@@ -36,7 +36,9 @@ TestClient::TestClient()
 
 TestClient::~TestClient() { Close(); }
 
-bool TestClient::Connect(uint16_t port) {
+bool TestClient::Connect(uint16_t port) { return Connect("127.0.0.1", port); }
+
+bool TestClient::Connect(const std::string& ipv4, uint16_t port) {
   Close();
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
@@ -46,9 +48,13 @@ bool TestClient::Connect(uint16_t port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr) != 1) {
+    error_ = "not an IPv4 address: " + ipv4;
+    Close();
+    return false;
+  }
   if (connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
-    error_ = "connect to 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
+    error_ = "connect to " + ipv4 + ":" + std::to_string(port) + ": " + std::strerror(errno);
     Close();
     return false;
   }

@@ -37,7 +37,8 @@ class TestClient {
   TestClient& operator=(const TestClient&) = delete;
 
   // Connects to 127.0.0.1:port with TCP_NODELAY.
-  bool Connect(uint16_t port);
+  bool Connect(uint16_t port);  // to 127.0.0.1
+  bool Connect(const std::string& ipv4, uint16_t port);
   bool connected() const { return fd_ >= 0; }
   void Close();
 
