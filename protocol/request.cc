@@ -92,6 +92,7 @@ std::optional<Error> ReadBatch(std::span<const std::string_view> fields,
     return Error{StatusCode::kBadRequest, "BATCH expects triples [op u8, key, value], got " +
                                               std::to_string(fields.size()) + " fields"};
   }
+  ops->reserve(fields.size() / 3);
   for (size_t i = 0; i < fields.size(); i += 3) {
     std::string number = std::to_string(i / 3 + 1);
     std::optional<uint8_t> op = DecodeU8(fields[i]);
