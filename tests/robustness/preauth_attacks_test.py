@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Attacks by clients that do not know the token (docs/security.md), against
+a cairnd started with --auth-token-file. Before AUTH a connection may send
+requests of at most 16 KiB (a larger one is answered TOO_LARGE and closed as
+soon as its header, or its 16,385th line byte, arrives), is served only AUTH,
+PING (payload of at most 64 bytes) and QUIT, may have at most 16 KiB of
+answers waiting, is closed after --auth-timeout-ms, and is the first closed
+when --max-unauthenticated-connections is reached. So every attack here may
+cost the server a few MiB at most, whatever the attacker sends. Attacks:
+  - requests at and just over the 16 KiB limit, PING payloads at 64 and 65;
+  - one 32 MiB text line `a a a ...`;
+  - one 32 MiB binary BATCH of empty triples;
+  - 100 clients sending `PING <32 MiB of 0x80>` and never reading;
+  - 20 clients pipelining PINGs and never reading;
+  - idle and PING-only sockets past the auth deadline;
+  - a flood of unauthenticated sockets past --max-connections while a real
+    client connects, AUTHs, PUTs and GETs.
+Usage: preauth_attacks_test.py PATH_TO_CAIRND   (exit 0 pass, 1 fail)"""
+import functools
+import os
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attack_harness as h  # noqa: E402
+import cairn_wire as w  # noqa: E402
+
+PREAUTH_MAX = 16384       # the largest request before AUTH
+PREAUTH_PING_MAX = 64     # the largest PING payload echoed before AUTH
+MAX_FRAME = 32 << 20      # cairnd's default --max-frame-bytes
+TOKEN_SERVER = h.ServerSpec(token=True)
+AUTH_TIMEOUT_MS = 1500
+AUTH_DEADLINE_SERVER = h.ServerSpec(token=True, flags=('--auth-timeout-ms', AUTH_TIMEOUT_MS))
+# The flood: more sockets than --max-connections, which is twice the cap on
+# unauthenticated ones; scaled down together if descriptors are short.
+FLOOD_SCALE = min(1.0, (h.fd_limit() - 300) / 2000)
+FLOOD, MAX_CONNECTIONS = int(800 * FLOOD_SCALE), int(600 * FLOOD_SCALE)
+UNAUTH_CAP, AUTHENTICATED = int(300 * FLOOD_SCALE), int(100 * FLOOD_SCALE)
+FLOOD_SERVER = h.ServerSpec(token=True, flags=(
+    '--max-connections', MAX_CONNECTIONS, '--max-unauthenticated-connections', UNAUTH_CAP))
+# What one unauthenticated connection may cost at most: its 16 KiB of
+# request, 16 KiB of answers waiting and its Connection, socket and timer.
+PER_CONNECTION_KIB = 40
+# The allocator's own slack: a new arena, the thread-local read buffer.
+SLACK_KIB = 4 << 10
+
+suite = h.Suite('pre-auth')
+
+
+@functools.lru_cache(maxsize=None)
+def a_a_a_line():
+    """A 32 MiB text line `a a a ... a\\n`: 16 Mi one-byte arguments, which
+    split into a vector of strings cost the server ~800 MiB."""
+    return b'a ' * ((MAX_FRAME >> 1) - 1) + b'a\n'
+
+
+@functools.lru_cache(maxsize=None)
+def empty_triples_batch():
+    """A BATCH frame whose 32 MiB body is 2.6 M puts of an empty key and an
+    empty value (13 bytes each), which parsed into operations cost the server
+    ~400 MiB."""
+    return w.frame(w.BATCH, 7, [b'\x03', b'', b''] * (MAX_FRAME // 13))
+
+
+@functools.lru_cache(maxsize=None)
+def ping_of_0x80():
+    """`PING <0x80 x (32 MiB - 6)>\\n`: a line just within --max-frame-bytes
+    whose echo, quoted as \\x80, would be four times as large."""
+    return b'PING ' + b'\x80' * (MAX_FRAME - 6) + b'\n'
+
+
+def check_answer_frame(answer, status, rid, fail, what):
+    if answer is None or answer[:2] != (status, rid):
+        fail('%s: expected status 0x%02x echoing id %d, got %r'
+             % (what, status, rid, answer and answer[:2] + (answer[2][:60],)))
+
+
+def check_closed(s, fail, what, timeout=2.0):
+    if not h.read_until_closed(s, timeout)[1]:
+        fail('%s: connection not closed within %.1f s' % (what, timeout))
+
+
+def binary_limits(srv, fail):
+    """The binary half of preauth_boundaries."""
+    s = h.connect(srv.port)
+    s.sendall(bytes([0xCA, 1, w.PUT, 0]) + struct.pack('>II', 5, PREAUTH_MAX + 1))
+    check_answer_frame(h.read_frame(s, 2), h.TOO_LARGE_STATUS, 5, fail,
+                       'header declaring %d body bytes' % (PREAUTH_MAX + 1))
+    check_closed(s, fail, 'header declaring %d body bytes' % (PREAUTH_MAX + 1))
+    s.close()
+    s = h.connect(srv.port)
+    for rid, payload_bytes in ((1, PREAUTH_MAX - 4), (2, PREAUTH_PING_MAX + 1)):
+        s.sendall(w.frame(w.PING, rid, [b'p' * payload_bytes]))
+        answer = h.read_frame(s)
+        if answer is None or answer[0] < h.BAD_REQUEST_STATUS:
+            fail('binary PING of %d payload bytes: expected an error, got %r'
+                 % (payload_bytes, answer and answer[:2]))
+    s.sendall(w.frame(w.PING, 3, [b'p' * PREAUTH_PING_MAX]))
+    answer = h.read_frame(s)
+    if answer is None or answer[0] != w.OK or answer[2][4:] != b'p' * PREAUTH_PING_MAX:
+        fail('binary PING of %d payload bytes: not echoed (%r)'
+             % (PREAUTH_PING_MAX, answer and answer[:2]))
+    s.close()
+
+
+def text_limits(srv, fail):
+    """The text half of preauth_boundaries."""
+    s = h.connect(srv.port)
+    longest = b'PING ' + b'p' * (PREAUTH_MAX - 5)
+    for line in (longest, b'PING ' + b'p' * (PREAUTH_PING_MAX + 1)):
+        answer = h.text_call(s, line)
+        if not h.is_error_line(answer):
+            fail('text PING of %d bytes: expected an error, got %r' % (len(line), answer[:60]))
+    answer = h.text_call(s, b'GET k')
+    if not answer.startswith(b'UNAUTHORIZED'):
+        fail('text GET before AUTH: expected UNAUTHORIZED, got %r' % answer[:60])
+    payload = b'p' * PREAUTH_PING_MAX
+    answer = h.text_call(s, b'PING ' + payload)
+    if answer != b'OK "' + payload + b'"':
+        fail('text PING of %d payload bytes: not echoed (%r)' % (PREAUTH_PING_MAX, answer[:60]))
+    if h.text_call(s, b'QUIT') != b'OK':
+        fail('QUIT before AUTH not answered OK')
+    check_closed(s, fail, 'QUIT before AUTH')
+    s.close()
+    s = h.connect(srv.port)
+    s.sendall(b'a' * (PREAUTH_MAX + 1))
+    answer = h.read_line(s, 2)
+    if not answer.startswith(b'TOO_LARGE'):
+        fail('%d bytes of a line: expected TOO_LARGE, got %r' % (PREAUTH_MAX + 1, answer[:60]))
+    check_closed(s, fail, '%d bytes of a line' % (PREAUTH_MAX + 1))
+    s.close()
+
+
+@suite.attack('pre-auth limits at their boundaries', SLACK_KIB, TOKEN_SERVER)
+def preauth_boundaries(srv, fail):
+    """Before AUTH: a frame header declaring 16,385 body bytes is answered
+    TOO_LARGE and closed without its body; 16,385 bytes of a text line are
+    answered TOO_LARGE and closed without a newline; a request of exactly
+    16,384 bytes is served (a PING that long gets an error, the connection
+    stays); a PING payload of 64 bytes is echoed, 65 is an error; GET is
+    UNAUTHORIZED; QUIT closes. A few connections of 16 KiB each: the
+    allocator's slack is the bound."""
+    binary_limits(srv, fail)
+    text_limits(srv, fail)
+
+
+def huge_unauthenticated(srv, data, fail, answer_starts):
+    """Sends data (one request of 32 MiB) on a connection that has not
+    authenticated: the server must close it once the request proves too
+    large; an answer, if one can still be read, must start answer_starts."""
+    s = h.connect(srv.port)
+    sent = h.blast([s], data, seconds=20, stall=2)[0]
+    received, closed = h.read_until_closed(s, 3)
+    s.close()
+    if not closed:
+        fail('connection not closed after %d of %d bytes sent (answer %r)'
+             % (sent, len(data), received[:60]))
+    if received and not received.startswith(answer_starts):
+        fail('answered %r' % received[:60])
+
+
+@suite.attack('pre-auth 32 MiB text line of "a a a"', SLACK_KIB, TOKEN_SERVER)
+def preauth_a_a_a_line(srv, fail):
+    """A 32 MiB line of one-byte arguments before AUTH (today's server splits
+    it into 16 Mi strings, ~800 MiB, to answer UNAUTHORIZED): it must be cut
+    at 16 KiB, so the server holds one 16 KiB buffer for it."""
+    huge_unauthenticated(srv, a_a_a_line(), fail, b'TOO_LARGE')
+
+
+@suite.attack('pre-auth 32 MiB BATCH of empty triples', SLACK_KIB, TOKEN_SERVER)
+def preauth_empty_triples_batch(srv, fail):
+    """A 32 MiB BATCH of empty triples before AUTH (today's server buffers
+    the body and parses 2.8 M operations, ~400 MiB, to answer UNAUTHORIZED):
+    its header alone must get TOO_LARGE, so nothing of the body is kept."""
+    huge_unauthenticated(srv, empty_triples_batch(), fail, b'\xcb\x01\x12')
+
+
+@suite.attack('100 clients PING <32 MiB of 0x80> before AUTH, never reading',
+              SLACK_KIB + 100 * PER_CONNECTION_KIB, TOKEN_SERVER)
+def preauth_ping_flood(srv, fail):
+    """100 connections each send a 32 MiB PING of 0x80 bytes (each would be
+    echoed as 128 MiB of `\\x80`) and read nothing: each must be closed at its
+    16,385th byte, so the server holds 100 x 16 KiB at most."""
+    socks = h.connect_many(srv.port, 100, rcvbuf=4096)
+    sent = h.blast(socks, ping_of_0x80(), seconds=30, stall=2)
+    time.sleep(0.5)
+    open_ones = sum(not h.peer_closed(s) for s in socks)
+    h.close_all(socks)
+    if open_ones:
+        fail('%d of %d connections still open after %d MiB sent'
+             % (open_ones, len(socks), sum(sent) >> 20))
+
+
+@suite.attack('20 clients pipelining PINGs before AUTH, never reading',
+              SLACK_KIB + 20 * PER_CONNECTION_KIB, TOKEN_SERVER)
+def preauth_pipelined_pings(srv, fail):
+    """20 connections pipeline `PING <64 bytes of 0x80>` (each answer four
+    times its request) and read nothing: past 16 KiB of answers waiting the
+    server must stop reading them, so each costs 16 KiB of answers and 16 KiB
+    of requests, not --max-pending-bytes-per-connection (64 MiB). The
+    clients give up once the server has taken nothing for 3 s (a server busy
+    answering also stalls them for a while)."""
+    pings = (b'PING ' + b'\x80' * PREAUTH_PING_MAX + b'\n') * ((64 << 20) // 70)
+    socks = h.connect_many(srv.port, 20, rcvbuf=4096)
+    sent = h.blast(socks, pings, seconds=10, stall=3)
+    h.close_all(socks)
+    if any(n == len(pings) for n in sent):
+        fail('the server read all %d MiB of PINGs from %d of %d clients'
+             % (len(pings) >> 20, sum(n == len(pings) for n in sent), len(socks)))
+
+
+def closed_by_server(s, ping):
+    """True if the server has closed s; with ping, found by sending `PING`
+    (an activity that must not hold the auth deadline off)."""
+    if not ping:
+        return h.peer_closed(s)
+    try:
+        return h.text_call(s, b'PING', 1) == b''
+    except OSError:
+        return True
+
+
+def seen_closed(socks, start, timeout, ping=False):
+    """Watches socks every 0.25 s until the server has closed them all or
+    timeout (from start) passes; returns the ones still open."""
+    left = list(socks)
+    while left and time.monotonic() < start + timeout:
+        left = [s for s in left if not closed_by_server(s, ping)]
+        time.sleep(0.25)
+    return left
+
+
+def open_sockets(socks):
+    return [s for s in socks if not h.peer_closed(s)]
+
+
+def pings_answered(socks):
+    """How many of socks (binary, authenticated) answer a PING."""
+    answered = 0
+    for s in socks:
+        s.sendall(w.frame(w.PING, 9, []))
+        answered += h.read_frame(s) is not None
+    return answered
+
+
+@suite.attack('idle and PING-only sockets past the auth deadline', SLACK_KIB + 110 * 8,
+              AUTH_DEADLINE_SERVER)
+def auth_deadline(srv, fail):
+    """100 idle connections and 10 that send PING every 0.25 s without AUTH
+    must all be closed once --auth-timeout-ms (1.5 s) has passed (within 1 s
+    of it: the server's timer granularity), and none at 0.5 s; a connection
+    that AUTHs at once stays open. Idle connections cost a few KiB each."""
+    start = time.monotonic()
+    idle = h.connect_many(srv.port, 100)
+    pinging = h.connect_many(srv.port, 10)
+    authed = h.session(srv, text=True)
+    time.sleep(0.5)
+    if any(h.peer_closed(s) for s in idle):
+        fail('idle unauthenticated connections closed within 0.5 s')
+    limit = AUTH_TIMEOUT_MS / 1000 + 1.0
+    for what, socks, ping in (('PING-only', pinging, True), ('idle', idle, False)):
+        left = seen_closed(socks, start, limit, ping)
+        if left:
+            fail('%d of %d %s connections still open %.1f s after connecting'
+                 % (len(left), len(socks), what, limit))
+    if h.text_call(authed, b'PING') != b'OK':
+        fail('the authenticated connection was not served past the auth deadline')
+    h.close_all(idle + pinging + [authed])
+
+
+@suite.attack('flood of unauthenticated sockets past --max-connections',
+              SLACK_KIB + (FLOOD + AUTHENTICATED) * 8, FLOOD_SERVER)
+def unauthenticated_flood(srv, fail):
+    """With AUTHENTICATED clients connected, FLOOD idle sockets (more than
+    --max-connections) arrive: the oldest unauthenticated ones are closed to
+    keep them at --max-unauthenticated-connections, authenticated clients are
+    not counted in that cap (nor closed), and a client that then connects,
+    AUTHs, PUTs and GETs is served. Idle sockets cost a few KiB each."""
+    authed = [h.session(srv) for _ in range(AUTHENTICATED)]
+    flood = h.connect_many(srv.port, FLOOD)
+    if len(flood) < FLOOD:
+        fail('only %d of %d flood sockets connected' % (len(flood), FLOOD))
+    h.wait_until(lambda: len(open_sockets(flood)) <= UNAUTH_CAP, 3)
+    still_open = open_sockets(flood)
+    if len(still_open) > UNAUTH_CAP:
+        fail('%d flood sockets open, over --max-unauthenticated-connections %d'
+             % (len(still_open), UNAUTH_CAP))
+    elif len(still_open) < UNAUTH_CAP - AUTHENTICATED // 2:
+        fail('only %d flood sockets left open: authenticated clients were counted in '
+             '--max-unauthenticated-connections %d' % (len(still_open), UNAUTH_CAP))
+    elif open_sockets(flood[:FLOOD - UNAUTH_CAP - 10]):
+        fail('newer flood sockets were closed before the oldest ones')
+    if not srv.healthy():
+        fail('a client that connects, AUTHs, PUTs and GETs was not served during the flood')
+    answered = pings_answered(authed)
+    if answered != len(authed):
+        fail('%d of %d authenticated clients not served after the flood'
+             % (len(authed) - answered, len(authed)))
+    h.close_all(authed + flood)
+
+
+if __name__ == '__main__':
+    sys.exit(suite.main(sys.argv))
