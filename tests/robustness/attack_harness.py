@@ -13,6 +13,7 @@ attack, reads VmHWM, checks that a fresh client is still served, and prints
 CI summary. A watchdog kills a cairnd that passes SAFETY_CEILING_KIB, so an
 attack the server does not withstand cannot take the machine's memory."""
 import collections
+import functools
 import os
 import resource
 import selectors
@@ -37,6 +38,13 @@ TEXT_STATUSES = (b'OK', b'NOT_FOUND', b'VERSION_MISMATCH', b'BAD_REQUEST', b'UNK
 UNAUTHORIZED_STATUS = 0x14
 TOO_LARGE_STATUS = 0x12
 BAD_REQUEST_STATUS = 0x10
+DEFAULT_MAX_FRAME = 32 << 20  # cairnd's default --max-frame-bytes
+# Bounds are built from these. The allocator's own slack: a new arena, the
+# thread-local read buffer, the memory trimmer's threshold (4 MiB).
+SLACK_KIB = 4 << 10
+# What an accepted connection that sends nothing costs: its Connection,
+# socket and timer, not a read buffer (about 2 KiB measured).
+IDLE_CONNECTION_KIB = 4
 
 
 class Skip(Exception):
@@ -116,7 +124,7 @@ class Server:
     """One cairnd started from a ServerSpec, in its own folder under work."""
 
     def __init__(self, cairnd, work, spec, index):
-        self.spec = spec
+        self.cairnd, self.spec = cairnd, spec
         self.dir = os.path.join(work, 'server-%d' % index)
         os.makedirs(self.dir, exist_ok=True)
         self.log = open(os.path.join(self.dir, 'cairnd.log'), 'a')
@@ -138,10 +146,10 @@ class Server:
                 raise ConnectionError('AUTH answered %d %r' % (status, fields))
         return c
 
-    def healthy(self):
+    def healthy(self, host='127.0.0.1', timeout=10.0):
         """True if a fresh client is served: PUT and GET (after AUTH)."""
         try:
-            c = self.client()
+            c = self.client(host, timeout)
             status, _ = c.call(w.PUT, [b'health', b'ok'])
             got = c.get(b'health')
             c.close()
@@ -177,7 +185,8 @@ def start(cairnd, folder, spec, log):
     preexec = None
     if spec.nofile_soft is not None:
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        preexec = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (spec.nofile_soft, hard))  # noqa: E731
+        soft = min(spec.nofile_soft, hard)
+        preexec = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))  # noqa: E731
     return w.start_cairnd(cairnd, os.path.join(folder, 'data'), os.path.join(folder, 'port'), log,
                           flags, preexec_fn=preexec)
 
@@ -289,6 +298,23 @@ class Runner:
             if code != 0 and not killed:
                 self.failures.append('cairnd (%s) exited %s after the attacks: %s'
                                      % (describe(srv.spec), code, w.log_tail(srv.log, 3)))
+
+
+# --- payloads ---------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def a_a_a_line():
+    """A 32 MiB text line `a a a ... a\\n`: 16 Mi one-byte arguments, which
+    split into a vector of strings cost today's server ~550 MiB."""
+    return b'a ' * ((DEFAULT_MAX_FRAME >> 1) - 1) + b'a\n'
+
+
+@functools.lru_cache(maxsize=None)
+def empty_triples_batch():
+    """A BATCH frame whose 32 MiB body is 2.6 M puts of an empty key and an
+    empty value (13 bytes each), which parsed into operations cost today's
+    server ~440 MiB."""
+    return w.frame(w.BATCH, 7, [b'\x03', b'', b''] * (DEFAULT_MAX_FRAME // 13))
 
 
 # --- socket tools -----------------------------------------------------------

@@ -34,11 +34,8 @@ PLAIN = h.ServerSpec(flags=(
     '--max-frame-bytes', MAX_FRAME, '--max-value-bytes', MAX_FRAME // 2,
     '--max-connections', MAX_CONNECTIONS, '--frame-timeout-ms', 1000,
     '--max-pending-bytes-per-connection', MAX_PENDING))
-# What one connection may cost once it has been accepted: its Connection,
-# socket and timer, not a read buffer.
-PER_CONNECTION_KIB = 4
-# The allocator's own slack: a new arena, the thread-local read buffer.
-SLACK_KIB = 4 << 10
+PER_CONNECTION_KIB = h.IDLE_CONNECTION_KIB
+SLACK_KIB = h.SLACK_KIB
 
 suite = h.Suite('hostile clients (no token)')
 

@@ -16,7 +16,6 @@ cost the server a few MiB at most, whatever the attacker sends. Attacks:
   - a flood of unauthenticated sockets past --max-connections while a real
     client connects, AUTHs, PUTs and GETs.
 Usage: preauth_attacks_test.py PATH_TO_CAIRND   (exit 0 pass, 1 fail)"""
-import functools
 import os
 import struct
 import sys
@@ -28,7 +27,6 @@ import cairn_wire as w  # noqa: E402
 
 PREAUTH_MAX = 16384       # the largest request before AUTH
 PREAUTH_PING_MAX = 64     # the largest PING payload echoed before AUTH
-MAX_FRAME = 32 << 20      # cairnd's default --max-frame-bytes
 TOKEN_SERVER = h.ServerSpec(token=True)
 AUTH_TIMEOUT_MS = 1500
 AUTH_DEADLINE_SERVER = h.ServerSpec(token=True, flags=('--auth-timeout-ms', AUTH_TIMEOUT_MS))
@@ -40,34 +38,17 @@ UNAUTH_CAP, AUTHENTICATED = int(300 * FLOOD_SCALE), int(100 * FLOOD_SCALE)
 FLOOD_SERVER = h.ServerSpec(token=True, flags=(
     '--max-connections', MAX_CONNECTIONS, '--max-unauthenticated-connections', UNAUTH_CAP))
 # What one unauthenticated connection may cost at most: its 16 KiB of
-# request, 16 KiB of answers waiting and its Connection, socket and timer.
+# request, 16 KiB of answers waiting, and what an idle one costs, rounded up.
 PER_CONNECTION_KIB = 40
-# The allocator's own slack: a new arena, the thread-local read buffer.
-SLACK_KIB = 4 << 10
+SLACK_KIB = h.SLACK_KIB
 
 suite = h.Suite('pre-auth')
 
 
-@functools.lru_cache(maxsize=None)
-def a_a_a_line():
-    """A 32 MiB text line `a a a ... a\\n`: 16 Mi one-byte arguments, which
-    split into a vector of strings cost the server ~800 MiB."""
-    return b'a ' * ((MAX_FRAME >> 1) - 1) + b'a\n'
-
-
-@functools.lru_cache(maxsize=None)
-def empty_triples_batch():
-    """A BATCH frame whose 32 MiB body is 2.6 M puts of an empty key and an
-    empty value (13 bytes each), which parsed into operations cost the server
-    ~400 MiB."""
-    return w.frame(w.BATCH, 7, [b'\x03', b'', b''] * (MAX_FRAME // 13))
-
-
-@functools.lru_cache(maxsize=None)
 def ping_of_0x80():
     """`PING <0x80 x (32 MiB - 6)>\\n`: a line just within --max-frame-bytes
     whose echo, quoted as \\x80, would be four times as large."""
-    return b'PING ' + b'\x80' * (MAX_FRAME - 6) + b'\n'
+    return b'PING ' + b'\x80' * (h.DEFAULT_MAX_FRAME - 6) + b'\n'
 
 
 def check_answer_frame(answer, status, rid, fail, what):
@@ -163,17 +144,17 @@ def huge_unauthenticated(srv, data, fail, answer_starts):
 @suite.attack('pre-auth 32 MiB text line of "a a a"', SLACK_KIB, TOKEN_SERVER)
 def preauth_a_a_a_line(srv, fail):
     """A 32 MiB line of one-byte arguments before AUTH (today's server splits
-    it into 16 Mi strings, ~800 MiB, to answer UNAUTHORIZED): it must be cut
+    it into 16 Mi strings, ~550 MiB, to answer UNKNOWN_OPCODE): it must be cut
     at 16 KiB, so the server holds one 16 KiB buffer for it."""
-    huge_unauthenticated(srv, a_a_a_line(), fail, b'TOO_LARGE')
+    huge_unauthenticated(srv, h.a_a_a_line(), fail, b'TOO_LARGE')
 
 
 @suite.attack('pre-auth 32 MiB BATCH of empty triples', SLACK_KIB, TOKEN_SERVER)
 def preauth_empty_triples_batch(srv, fail):
     """A 32 MiB BATCH of empty triples before AUTH (today's server buffers
-    the body and parses 2.8 M operations, ~400 MiB, to answer UNAUTHORIZED):
+    the body and parses 2.6 M operations, ~440 MiB, to answer UNAUTHORIZED):
     its header alone must get TOO_LARGE, so nothing of the body is kept."""
-    huge_unauthenticated(srv, empty_triples_batch(), fail, b'\xcb\x01\x12')
+    huge_unauthenticated(srv, h.empty_triples_batch(), fail, b'\xcb\x01\x12')
 
 
 @suite.attack('100 clients PING <32 MiB of 0x80> before AUTH, never reading',
@@ -244,7 +225,7 @@ def pings_answered(socks):
     return answered
 
 
-@suite.attack('idle and PING-only sockets past the auth deadline', SLACK_KIB + 110 * 8,
+@suite.attack('idle and PING-only sockets past the auth deadline', SLACK_KIB + 110 * h.IDLE_CONNECTION_KIB,
               AUTH_DEADLINE_SERVER)
 def auth_deadline(srv, fail):
     """100 idle connections and 10 that send PING every 0.25 s without AUTH
@@ -270,7 +251,7 @@ def auth_deadline(srv, fail):
 
 
 @suite.attack('flood of unauthenticated sockets past --max-connections',
-              SLACK_KIB + (FLOOD + AUTHENTICATED) * 8, FLOOD_SERVER)
+              SLACK_KIB + (FLOOD + AUTHENTICATED) * h.IDLE_CONNECTION_KIB, FLOOD_SERVER)
 def unauthenticated_flood(srv, fail):
     """With AUTHENTICATED clients connected, FLOOD idle sockets (more than
     --max-connections) arrive: the oldest unauthenticated ones are closed to
