@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cairn_wire as w  # noqa: E402
@@ -263,7 +264,8 @@ class Runner:
                 self.skipped += 1
                 print('hostile clients: %s: skipped: %s' % (attack.name, e))
                 return
-            except OSError as e:
+            except Exception as e:  # noqa: BLE001 -- a failure of this attack, not of the run
+                traceback.print_exc(file=sys.stdout)
                 fails.append('the attack stopped on %r' % e)
             time.sleep(0.3)  # what the last bytes sent still cost
             peak = max(dog.peak, status_kib(srv.proc.pid, 'VmHWM'))
@@ -271,7 +273,8 @@ class Runner:
             fails.append('cairnd killed by the test at RSS %d KiB (over the safety ceiling of '
                          '%d KiB)' % (dog.killed_at, SAFETY_CEILING_KIB))
         elif not srv.alive():
-            fails.append('cairnd died (exit %s): %s' % (srv.proc.returncode, w.log_tail(srv.log, 3)))
+            fails.append('cairnd died (exit %s): %s'
+                         % (srv.proc.returncode, w.log_tail(srv.log, 3)))
         elif not srv.healthy():
             fails.append('a fresh client is not served afterwards')
         bound = attack.bound_kib * self.scale

@@ -28,7 +28,7 @@ import cairn_wire as w  # noqa: E402
 PREAUTH_MAX = 16384       # the largest request before AUTH
 PREAUTH_PING_MAX = 64     # the largest PING payload echoed before AUTH
 TOKEN_SERVER = h.ServerSpec(token=True)
-AUTH_TIMEOUT_MS = 1500
+AUTH_TIMEOUT_MS = 1000
 AUTH_DEADLINE_SERVER = h.ServerSpec(token=True, flags=('--auth-timeout-ms', AUTH_TIMEOUT_MS))
 # The flood: more sockets than --max-connections, which is twice the cap on
 # unauthenticated ones; scaled down together if descriptors are short.
@@ -239,18 +239,22 @@ def pings_answered(socks):
     """How many of socks (binary, authenticated) answer a PING."""
     answered = 0
     for s in socks:
-        s.sendall(w.frame(w.PING, 9, []))
+        try:
+            s.sendall(w.frame(w.PING, 9, []))
+        except OSError:
+            continue
         answered += h.read_frame(s) is not None
     return answered
 
 
-@suite.attack('idle and PING-only sockets past the auth deadline', SLACK_KIB + 110 * h.IDLE_CONNECTION_KIB,
-              AUTH_DEADLINE_SERVER)
+@suite.attack('idle and PING-only sockets past the auth deadline',
+              SLACK_KIB + 110 * h.IDLE_CONNECTION_KIB, AUTH_DEADLINE_SERVER)
 def auth_deadline(srv, fail):
     """100 idle connections and 10 that send PING every 0.25 s without AUTH
-    must all be closed once --auth-timeout-ms (1.5 s) has passed (within 1 s
-    of it: the server's timer granularity), and none at 0.5 s; a connection
-    that AUTHs at once stays open. Idle connections cost a few KiB each."""
+    must all be closed once --auth-timeout-ms (1 s here) has passed (within
+    2 s of it: a timer step of up to 1 s, and a loaded machine), and none at
+    0.5 s; a connection that AUTHs at once stays open. Idle connections cost
+    a few KiB each."""
     start = time.monotonic()
     idle = h.connect_many(srv.port, 100)
     pinging = h.connect_many(srv.port, 10)
@@ -258,7 +262,7 @@ def auth_deadline(srv, fail):
     time.sleep(0.5)
     if any(h.peer_closed(s) for s in idle):
         fail('idle unauthenticated connections closed within 0.5 s')
-    limit = AUTH_TIMEOUT_MS / 1000 + 1.0
+    limit = AUTH_TIMEOUT_MS / 1000 + 2.0
     for what, socks, ping in (('PING-only', pinging, True), ('idle', idle, False)):
         left = seen_closed(socks, start, limit, ping)
         if left:
