@@ -25,8 +25,8 @@ def frame(opcode, request_id, fields):
 
 
 class Client:
-    def __init__(self, port, timeout=10.0):
-        self.sock = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+    def __init__(self, port, timeout=10.0, host='127.0.0.1'):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.next_id = 1
 
@@ -73,9 +73,10 @@ class Client:
         return json.loads(fields[0])['last_version']
 
 
-def start_cairnd(cairnd, data, port_file, log, flags=(), command_prefix=()):
+def start_cairnd(cairnd, data, port_file, log, flags=(), command_prefix=(), preexec_fn=None):
     """Starts cairnd on an ephemeral port; returns (process, port) once it
-    listens. command_prefix runs it under another program (e.g. strace)."""
+    listens. command_prefix runs it under another program (e.g. strace);
+    preexec_fn runs in the child before cairnd (e.g. to lower a limit)."""
     if os.path.exists(port_file):
         os.remove(port_file)
     env = dict(os.environ)
@@ -85,7 +86,7 @@ def start_cairnd(cairnd, data, port_file, log, flags=(), command_prefix=()):
     proc = subprocess.Popen(
         list(command_prefix) + [cairnd, '--data-dir', data, '--port', '0', '--port-file',
                                 port_file] + list(flags),
-        stdout=log, stderr=subprocess.STDOUT, env=env)
+        stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn)
     deadline = time.time() + 30
     while not os.path.exists(port_file):
         if proc.poll() is not None or time.time() > deadline:
