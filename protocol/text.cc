@@ -399,6 +399,15 @@ std::string QuoteText(std::string_view bytes) {
   return out;
 }
 
+std::string_view TextCommandName(std::string_view line) {
+  TextTokenizer tokenizer(line);
+  std::string name;
+  Result<bool> more = tokenizer.Next(&name);
+  if (!more.ok() || !more.value()) return {};
+  const TextCommand* command = FindCommand(name);
+  return command == nullptr ? std::string_view() : command->name;
+}
+
 Result<Request> ParseTextRequest(std::string_view line, const Limits& limits) {
   TextTokenizer tokenizer(line);
   std::string name;

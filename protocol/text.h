@@ -63,6 +63,11 @@ Result<std::vector<std::string>> TokenizeTextLine(std::string_view line);
 // with lowercase hex digits. TokenizeTextLine(QuoteText(b)) == {b}.
 std::string QuoteText(std::string_view bytes);
 
+// The command a line names, as the command table spells it ("AUTH" for
+// "auth" or "\x41UTH" quoted); empty when the first token is no command or
+// does not tokenize. Reads the first token only.
+std::string_view TextCommandName(std::string_view line);
+
 // Parses one line (without its line ending). The command is looked up
 // before the arguments are read, and arguments past its maximum are only
 // counted, so memory stays within a few times the line's length whatever it

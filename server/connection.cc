@@ -342,6 +342,14 @@ void Connection::ConsumeText() {
           return;
         }
         if (protocol::IsBlankLine(line)) break;
+        if (pre_auth()) {
+          // Refused by its command alone, as a binary request by its opcode.
+          const std::string_view name = protocol::TextCommandName(line);
+          if (name != "AUTH" && name != "PING" && name != "QUIT") {
+            Unauthenticated(Request{});
+            break;
+          }
+        }
         protocol::Result<Request> parsed = protocol::ParseTextRequest(line, service_->limits());
         if (!parsed.ok()) {
           service_->counters().protocol_errors++;
@@ -366,10 +374,13 @@ void Connection::Dispatch(Request request) {
     Authenticate(std::move(request));
     return;
   }
-  if (pre_auth() &&
-      (request.opcode != Opcode::kPing ||
-       (request.ping_payload && request.ping_payload->size() > kPreAuthMaxPingBytes))) {
+  if (pre_auth() && request.opcode != Opcode::kPing) {
     Unauthenticated(std::move(request));
+    return;
+  }
+  if (pre_auth() && request.ping_payload && request.ping_payload->size() > kPreAuthMaxPingBytes) {
+    Unauthenticated(std::move(request), "; before AUTH, PING echoes at most " +
+                                            std::to_string(kPreAuthMaxPingBytes) + " bytes");
     return;
   }
   if (Service::IsWrite(request.opcode)) {
@@ -417,14 +428,9 @@ void Connection::Authenticate(Request request) {
                                                      "), closing the connection"));
 }
 
-void Connection::Unauthenticated(Request request) {
-  const bool ping = request.opcode == Opcode::kPing && !request.quit;
-  PushDone(std::move(request),
-           Response::Failure(StatusCode::kUnauthorized,
-                             ping ? "authenticate first (AUTH token); before AUTH, PING echoes "
-                                    "at most " +
-                                        std::to_string(kPreAuthMaxPingBytes) + " bytes"
-                                  : "authenticate first (AUTH token)"));
+void Connection::Unauthenticated(Request request, const std::string& detail) {
+  PushDone(std::move(request), Response::Failure(StatusCode::kUnauthorized,
+                                                 "authenticate first (AUTH token)" + detail));
 }
 
 void Connection::ApplyAuthenticatedLimits() {

@@ -92,8 +92,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Answers AUTH; closes the connection at its kMaxAuthFailuresPerConnection-th
   // failure.
   void Authenticate(protocol::Request request);
-  // Answers a request that needs AUTH first.
-  void Unauthenticated(protocol::Request request);
+  // Answers a request that needs AUTH first; detail is appended to the
+  // message.
+  void Unauthenticated(protocol::Request request, const std::string& detail = "");
   void Push(Slot::Kind kind, protocol::Request request);
   void PushDone(protocol::Request request, protocol::Response response);
   // Starts slot id; false if it must wait for the slots before it.

@@ -265,6 +265,16 @@ TEST(TextTest, MessagesEchoAtMost64BytesOfTheLine) {
                        digits.substr(0, 64) + "\"...");
 }
 
+TEST(TextTest, TextCommandNameReadsTheFirstTokenOnly) {
+  EXPECT_EQ(TextCommandName("auth secret"), "AUTH");
+  EXPECT_EQ(TextCommandName("\"\\x41UTH\" secret"), "AUTH");
+  EXPECT_EQ(TextCommandName("  Ping \"unterminated"), "PING");
+  EXPECT_EQ(TextCommandName("quit"), "QUIT");
+  EXPECT_EQ(TextCommandName("FLUSHALL"), "");
+  EXPECT_EQ(TextCommandName("\"unterminated"), "");
+  EXPECT_EQ(TextCommandName(""), "");
+}
+
 TEST(TextTest, TokenizerErrorsAreBadRequests) {
   ExpectParseError("PUT \"k v", StatusCode::kBadRequest, "unterminated quote opened at byte 4");
 }

@@ -58,13 +58,13 @@ def trickle(srv, fail):
     requests = [w.frame(w.PUT, 1, [b'k', b'v' * 100])] * 20 + [b'PUT k ' + b'v' * 100 + b'\n'] * 20
     socks = [h.connect(srv.port) for _ in requests]
     start = time.monotonic()
-    open_at_limit = []
+    open_at_limit = None  # those open at the first look past the limit
     for i in range(int(8 / 0.5)):
         open_now = [(s, r) for s, r in zip(socks, requests) if not h.peer_closed(s)]
+        if open_at_limit is None and time.monotonic() - start > FRAME_TIMEOUT_MS / 1000 + 2.0:
+            open_at_limit = open_now
         if not open_now:
             break
-        if time.monotonic() - start <= FRAME_TIMEOUT_MS / 1000 + 2.0:
-            open_at_limit = open_now
         for s, request in open_now:
             try:
                 s.send(request[i:i + 1])

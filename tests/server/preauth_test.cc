@@ -127,6 +127,22 @@ TEST_F(PreAuthTest, RequestOtherThanAuthOrPingIsRefusedBeforeItsBodyIsParsed) {
   EXPECT_EQ(response->status, StatusCode::kBadRequest) << testing::PrintToString(*response);
 }
 
+// An unknown command, or a line that does not even tokenize, gets the same
+// answer as a known one: nothing about the server is told before AUTH.
+TEST_F(PreAuthTest, TextLineIsRefusedByItsCommandAlone) {
+  ASSERT_NO_FATAL_FAILURE(StartWithToken());
+  TestClient client;
+  ASSERT_NO_FATAL_FAILURE(Connect(&client));
+  ASSERT_TRUE(client.SendRaw("a a a a\nFLUSHALL\nGET \"unterminated\nPUT k v\n"));
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(client.ReadLine(), "UNAUTHORIZED authenticate first (AUTH token)") << i;
+  }
+  ASSERT_TRUE(client.SendRaw("PING \"unterminated\n"));
+  std::optional<std::string> ping = client.ReadLine();
+  ASSERT_TRUE(ping) << client.error();
+  EXPECT_EQ(ping->rfind("BAD_REQUEST unterminated quote", 0), 0u) << *ping;
+}
+
 TEST_F(PreAuthTest, AuthLiftsTheLimitsForTheRestOfItsPipeline) {
   ASSERT_NO_FATAL_FAILURE(StartWithToken());
   const std::string value(1 << 20, 'v');
