@@ -10,6 +10,8 @@
 #include <functional>
 #include <string>
 
+#include "protocol/request.h"
+
 namespace cairn::server {
 
 struct Config {
@@ -21,9 +23,9 @@ struct Config {
   uint32_t fsync_interval_ms = 1000;
   uint32_t io_threads = 0;  // 0: one per core
   uint32_t max_connections = 10000;
-  uint32_t max_key_bytes = 65536;
-  uint32_t max_value_bytes = 16777216;
-  uint32_t max_frame_bytes = 33554432;
+  uint32_t max_key_bytes = protocol::Limits{}.max_key_bytes;
+  uint32_t max_value_bytes = protocol::Limits{}.max_value_bytes;
+  uint32_t max_frame_bytes = protocol::Limits{}.max_frame_bytes;
   uint32_t idle_timeout_s = 0;        // 0: idle connections stay open
   uint32_t frame_timeout_ms = 10000;  // a request's deadline from its first byte
   uint32_t write_timeout_ms = 30000;  // answers waiting that long without progress: close

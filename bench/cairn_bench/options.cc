@@ -6,12 +6,14 @@
 #include <iostream>
 #include <sstream>
 
+#include "protocol/request.h"
+
 namespace cairn::bench {
 
 namespace {
 
 constexpr char kDefaultTests[] = "ping,put,get,incr,mixed,delete";
-constexpr uint32_t kMaxValueBytes = 16777216;  // cairnd's default max_value_bytes
+constexpr uint32_t kMaxValueBytes = protocol::Limits{}.max_value_bytes;  // cairnd's default
 
 constexpr char kFooter[] = R"(Tests run one after another, each with fresh connections:
   ping, put (alias set), get, delete (alias del), incr, mixed (GET/PUT by --ratio).
