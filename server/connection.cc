@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 #include <cassert>
 
 #include "protocol/text.h"
@@ -24,7 +23,6 @@ using protocol::StatusCode;
 
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
 // Responses waiting for a client that does not read count against the
 // connection's pending bytes; so do requests in flight. Past this many
 // requests in flight, reading also pauses (bounds per-request overhead).
@@ -45,18 +43,15 @@ RateLimiter& AuthFailureWarnings() {
 
 }  // namespace
 
-Connection::Connection(tcp::socket socket, Service* service, Writer* writer,
+Connection::Connection(std::shared_ptr<Transport> transport, Service* service, Writer* writer,
                        Snapshotter* snapshotter, ConnectionRegistry* registry)
-    : socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
+    : transport_(std::move(transport)),
+      timer_(transport_->executor()),
       service_(service),
       writer_(writer),
       snapshotter_(snapshotter),
       registry_(registry) {
-  boost::system::error_code ec;
-  auto endpoint = socket_.remote_endpoint(ec);
-  peer_ =
-      ec ? "unknown peer" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  peer_ = transport_->PeerName();
   last_input_ = last_activity_ = Clock::now();
 }
 
@@ -68,10 +63,11 @@ void Connection::Start(bool over_limit) {
   over_limit_ = over_limit;
   id_ = registry_->Add(weak_from_this());
   if (!over_limit_) service_->counters().connections++;
-  socket_.set_option(tcp::no_delay(true));
-  socket_.non_blocking(true);
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->DoRead();
+  asio::post(transport_->executor(), [self = shared_from_this()] {
+    // TLS: the handshake gets as long as a stalled frame would.
+    self->transport_->Start(
+        std::chrono::milliseconds(self->service_->config().frame_timeout_ms),
+        [self](const boost::system::error_code& ec) { self->OnTransportStarted(ec); });
     self->timer_.expires_after(self->over_limit_ ? kOverLimitGrace : self->TimerPeriod());
     self->timer_.async_wait([self](const boost::system::error_code& ec) {
       if (!ec) self->OnTimer();
@@ -79,8 +75,18 @@ void Connection::Start(bool over_limit) {
   });
 }
 
+void Connection::OnTransportStarted(const boost::system::error_code& ec) {
+  if (closed_) return;
+  if (ec) {
+    ProtocolWarning(transport_->StartError(ec));
+    Close();
+    return;
+  }
+  DoRead();
+}
+
 void Connection::Shutdown() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(transport_->executor(), [self = shared_from_this()] {
     if (self->closed_) return;
     self->StopReading();
     self->MaybeFinish();
@@ -118,7 +124,7 @@ bool Connection::ReadingPaused() {
     if (!waiting_for_writer_) {
       waiting_for_writer_ = true;
       writer_->NotifyWhenDrained([self = shared_from_this()] {
-        asio::post(self->socket_.get_executor(), [self] {
+        asio::post(self->transport_->executor(), [self] {
           self->waiting_for_writer_ = false;
           self->DoRead();
         });
@@ -132,34 +138,25 @@ bool Connection::ReadingPaused() {
 void Connection::DoRead() {
   if (closed_ || reading_ || consuming_ || read_closed_ || ReadingPaused()) return;
   reading_ = true;
-  // Wait for readability without a buffer, so an idle connection holds none;
-  // the read itself goes into a buffer of the thread that runs OnReadable.
-  socket_.async_wait(
-      tcp::socket::wait_read,
-      [self = shared_from_this()](const boost::system::error_code& ec) { self->OnReadable(ec); });
+  transport_->ReadSome(
+      [self = shared_from_this()](const boost::system::error_code& ec, std::string_view bytes) {
+        self->OnRead(ec, bytes);
+      });
 }
 
 void Connection::StopReading() {
   read_closed_ = true;
-  boost::system::error_code ignored;
-  if (reading_) socket_.shutdown(tcp::socket::shutdown_receive, ignored);
+  if (reading_) transport_->ShutdownReceive();
 }
 
-void Connection::OnReadable(boost::system::error_code ec) {
+void Connection::OnRead(const boost::system::error_code& ec, std::string_view bytes) {
   reading_ = false;
   if (closed_) return;
-  static thread_local std::array<char, kReadChunk> buffer;
-  size_t n = 0;
-  if (!ec) n = socket_.read_some(asio::buffer(buffer), ec);
-  if (ec == asio::error::would_block) {
-    DoRead();
-    return;
-  }
-  if (ec || n == 0) {
+  if (ec) {
     // The client closed its side (or the socket failed): answer what it
     // sent, then close.
     read_closed_ = true;
-    if (ec && ec != asio::error::eof) {
+    if (ec != asio::error::eof) {
       spdlog::debug("connection {}: read failed: {}", peer_, ec.message());
     }
     MaybeFinish();
@@ -170,7 +167,7 @@ void Connection::OnReadable(boost::system::error_code ec) {
   // Consume may start writes and reads; none of them may start another
   // read of the socket until it is done.
   consuming_ = true;
-  Consume(std::string_view(buffer.data(), n));
+  Consume(bytes);
   consuming_ = false;
   SubmitWrites();
   DoWrite();
@@ -410,7 +407,7 @@ void Connection::Finish(uint64_t slot_id, Response response) {
   // connection arrive back to back, and the one TakeFinished after them
   // answers them all with one send.
   if (post) {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->TakeFinished(); });
+    asio::post(transport_->executor(), [self = shared_from_this()] { self->TakeFinished(); });
   }
 }
 
@@ -471,17 +468,16 @@ void Connection::Pump() {
 void Connection::DoWrite() {
   if (closed_ || !writing_.empty() || out_.empty()) return;
   writing_.swap(out_);
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                      self->writing_.clear();
-                      if (ec) {
-                        spdlog::debug("connection {}: write failed: {}", self->peer_, ec.message());
-                        self->Close();
-                        return;
-                      }
-                      self->last_activity_ = Clock::now();
-                      self->Pump();
-                    });
+  transport_->Write(writing_, [self = shared_from_this()](const boost::system::error_code& ec) {
+    self->writing_.clear();
+    if (ec) {
+      spdlog::debug("connection {}: write failed: {}", self->peer_, ec.message());
+      self->Close();
+      return;
+    }
+    self->last_activity_ = Clock::now();
+    self->Pump();
+  });
 }
 
 void Connection::MaybeFinish() {
@@ -491,9 +487,7 @@ void Connection::MaybeFinish() {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  transport_->Close();
   timer_.cancel();
   if (!over_limit_) service_->counters().connections--;
   registry_->Remove(id_);

@@ -1,6 +1,7 @@
-// Connection: one client's TCP connection, in binary or text mode (chosen
-// by its first byte other than whitespace: protocol::ClassifyModeByte). Requests take effect in the
-// order received and are answered in that order through a per-connection output queue:
+// Connection: one client's connection (plain TCP or TLS: transport.h), in binary or text mode
+// (chosen by its first byte other than whitespace: protocol::ClassifyModeByte). Requests take
+// effect in the order received and are answered in that order through a per-connection output
+// queue:
 // - consecutive writes go to the Writer together, so pipelined writes join
 //   one group;
 // - a read runs once every request before it has completed, so it sees the
@@ -25,6 +26,7 @@
 #include "protocol/request.h"
 #include "protocol/response.h"
 #include "server/asio.h"
+#include "server/transport.h"
 #include "server/writer.h"
 
 namespace cairn::server {
@@ -39,8 +41,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using tcp = boost::asio::ip::tcp;
   using Clock = std::chrono::steady_clock;
 
-  Connection(tcp::socket socket, Service* service, Writer* writer, Snapshotter* snapshotter,
-             ConnectionRegistry* registry);
+  Connection(std::shared_ptr<Transport> transport, Service* service, Writer* writer,
+             Snapshotter* snapshotter, ConnectionRegistry* registry);
   ~Connection();
 
   // Serves the connection; with over_limit, answers its first request BUSY
@@ -64,8 +66,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     uint64_t pending_bytes = 0;
   };
 
+  // After the TLS handshake (at once for plain TCP): reads, or closes.
+  void OnTransportStarted(const boost::system::error_code& ec);
   void DoRead();
-  void OnReadable(boost::system::error_code ec);
+  void OnRead(const boost::system::error_code& ec, std::string_view bytes);
   void Consume(std::string_view bytes);
   void ConsumeBinary();
   void ConsumeText();
@@ -101,7 +105,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t buffered_input() const;
   Clock::duration TimerPeriod() const;
 
-  tcp::socket socket_;
+  const std::shared_ptr<Transport> transport_;
   boost::asio::steady_timer timer_;
   Service* const service_;
   Writer* const writer_;

@@ -8,9 +8,11 @@
 //
 // Contract:
 // - Start() forks and execs cairnd with --data-dir, --bind 127.0.0.1,
-//   --port 0, --port-file and then the extra flags, and waits (10 s) until
-//   the port file holds a complete "<port>\n". It fails, with the tail of the
-//   log in the message, if cairnd exits first or the wait times out.
+//   --port P (a free port, unless the extra flags hold a --port), --port-file
+//   and then the extra flags, and waits (10 s) until the port file holds a
+//   complete "<port>\n". It fails, with the tail of the log in the message,
+//   if cairnd exits first or the wait times out; when cairnd exits because
+//   the port was taken meanwhile, it tries again with another (3 tries).
 // - Kill() sends SIGKILL and reaps; Signal() sends any signal without waiting;
 //   WaitExit() reaps within a timeout and reports how cairnd ended.
 // - Restart() kills the running process (if any) and starts again on the same
@@ -37,6 +39,9 @@
 namespace cairn::server_test {
 
 using test::TempDir;
+
+// The whole content of a file; empty if it cannot be read.
+std::string ReadWholeFile(const std::string& path);
 
 // How a reaped process ended.
 struct ExitStatus {
