@@ -19,7 +19,7 @@ namespace cairn::test {
 
 // Runs a shell command with its output in dir/openssl.log; fails naming it.
 inline testing::AssertionResult RunOpenssl(const std::string& dir, const std::string& command) {
-  const std::string line = "cd '" + dir + "' && " + command + " >>openssl.log 2>&1";
+  const std::string line = "cd '" + dir + "' && { " + command + "; } >>openssl.log 2>&1";
   if (std::system(line.c_str()) == 0) return testing::AssertionSuccess();
   std::ifstream log(dir + "/openssl.log");
   std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
