@@ -424,7 +424,8 @@ reloaded_on_sighup() {
     "${CT[@]}" logs "$1" 2>&1 | grep -q "received SIGHUP: TLS certificate .* reloaded" &&
     tls_kv PING >/dev/null </dev/null
 }
-check "PING over TLS with a client certificate" tls_kv PING
+tls_ping_ok() { tls_kv PING >/dev/null </dev/null; }
+check "PING over TLS with a client certificate" tls_ping_ok
 check "a PUT over TLS reads back on the plain port" tls_put_then_plain_get
 check "TLS without a client certificate is refused" refused_without_cert
 check "SIGHUP reloads the certificate; TLS still answers" reloaded_on_sighup "$tag-4"
