@@ -19,8 +19,8 @@ RUN scripts/build.sh /build -DCMAKE_BUILD_TYPE=Release -DCAIRN_BUILD_TESTS=OFF -
  && install -D -m 0755 -s "$cli" /out/cairn-cli
 
 # ---- runtime: only the shared libraries the binaries link, found with ldd:
-# cairnd: libspdlog1.10, libfmt9, libxxhash0, libssl3 (libcrypto), libstdc++6; cairn-cli: libedit2
-# (which brings libbsd0 and libmd0), libstdc++6. libc6 and libgcc-s1 are in the base.
+# cairnd: libspdlog1.10, libfmt9, libxxhash0, libssl3 (TLS, libcrypto), libstdc++6; cairn-cli: libedit2
+# (which brings libbsd0 and libmd0), libssl3 (TLS), libstdc++6. libc6 and libgcc-s1 are in the base.
 FROM debian:bookworm-slim
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \

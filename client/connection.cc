@@ -29,6 +29,10 @@ Connection::Connection(Socket socket, const ClientOptions& options)
 Result<std::unique_ptr<Connection>> Connection::Open(const ClientOptions& options) {
   Result<Socket> socket = Socket::Connect(options.host, options.port, options.connect_timeout);
   if (!socket.ok()) return socket.status();
+  if (options.tls.enabled) {
+    Status tls = socket.value().StartTls(options.host, options.tls, options.io_timeout);
+    if (!tls.ok()) return tls;
+  }
   std::unique_ptr<Connection> connection(new Connection(std::move(socket).value(), options));
   if (options.auth_token.empty()) return connection;
 

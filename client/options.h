@@ -10,6 +10,25 @@
 
 namespace cairn {
 
+// TLS to a cairnd --tls-port (docs/client.md). The server's certificate is
+// verified by default: its chain against ca_file (or the system's trust
+// store) and its name against server_name.
+struct TlsOptions {
+  bool enabled = false;
+  // PEM file of the CAs to trust; empty: the system's default trust store.
+  std::string ca_file;
+  // Client certificate chain and its key (PEM), for a server started with
+  // --tls-auth-clients yes or optional; both or neither.
+  std::string cert_file;
+  std::string key_file;
+  // Sent as SNI (unless it is an IP address) and matched against the
+  // certificate's subjectAltName; empty: ClientOptions::host.
+  std::string server_name;
+  // False accepts any certificate: encrypted, but open to an active
+  // man in the middle. For tests and debugging only.
+  bool verify = true;
+};
+
 struct ClientOptions {
   // A name or a numeric IPv4/IPv6 address; every address it resolves to is
   // tried in turn.
@@ -32,6 +51,8 @@ struct ClientOptions {
   // with kTooLarge without being sent, because the server would close the
   // connection on it; a larger answer is a protocol error.
   uint32_t max_frame_bytes = protocol::Limits{}.max_frame_bytes;
+
+  TlsOptions tls;
 };
 
 }  // namespace cairn

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <utility>
 
+#include "client/tls_channel.h"
+
 namespace cairn {
 
 namespace {
@@ -100,38 +102,66 @@ Result<Socket> Socket::Connect(const std::string& host, uint16_t port,
   return Socket(fd, std::move(peer));
 }
 
+Socket::Socket(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}
+
 Socket::Socket(Socket&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), peer_(std::move(other.peer_)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      peer_(std::move(other.peer_)),
+      tls_(std::move(other.tls_)) {}
 
 Socket& Socket::operator=(Socket&& other) noexcept {
   if (this != &other) {
+    tls_.reset();  // its close_notify goes out on its own descriptor
     if (fd_ >= 0) close(fd_);
     fd_ = std::exchange(other.fd_, -1);
     peer_ = std::move(other.peer_);
+    tls_ = std::move(other.tls_);
   }
   return *this;
 }
 
 Socket::~Socket() {
+  tls_.reset();
   if (fd_ >= 0) close(fd_);
+}
+
+Status Socket::StartTls(const std::string& host, const TlsOptions& tls,
+                        std::chrono::milliseconds timeout) {
+  Result<std::unique_ptr<TlsChannel>> channel = TlsChannel::Handshake(
+      fd_, host, tls, peer_, [this, timeout](bool want_read, bool want_write) {
+        Result<Readiness> ready = Wait(want_read, want_write, timeout);
+        return ready.ok() ? Status() : ready.status();
+      });
+  if (!channel.ok()) return channel.status();
+  tls_ = std::move(channel).value();
+  return Status();
 }
 
 Result<Socket::Readiness> Socket::Wait(bool want_read, bool want_write,
                                        std::chrono::milliseconds timeout) {
-  const short events = (want_read ? POLLIN : 0) | (want_write ? POLLOUT : 0);
+  Readiness ready;
+  if (tls_ && want_read && tls_->has_buffered()) {
+    // Decrypted bytes wait inside OpenSSL; the socket may have nothing.
+    ready.readable = true;
+    return ready;
+  }
+  // A TLS read that must write first goes on once the socket takes bytes.
+  const bool read_needs_write = tls_ && want_read && tls_->read_wants_write();
+  const short events = (want_read ? POLLIN : 0) | (want_write || read_needs_write ? POLLOUT : 0);
   const int revents = PollUntil(fd_, events, timeout);
   if (revents < 0) return Lost(errno);
   if (revents == 0) {
     return Status(Code::kTimeout, "no progress on the connection to " + peer_ + " for " +
                                       std::to_string(timeout.count()) + " ms");
   }
-  Readiness ready;
-  ready.readable = (revents & (POLLIN | POLLHUP | POLLERR)) != 0;
-  ready.writable = (revents & POLLOUT) != 0;
+  ready.readable = (revents & (POLLIN | POLLHUP | POLLERR)) != 0 ||
+                   (read_needs_write && (revents & POLLOUT) != 0);
+  ready.writable = want_write && (revents & POLLOUT) != 0;
   return ready;
 }
 
 Result<size_t> Socket::WriteSome(std::string_view bytes) {
+  if (tls_) return tls_->WriteSome(bytes);
   while (true) {
     // MSG_NOSIGNAL: a closed peer is an error to report, not a SIGPIPE.
     const ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -142,6 +172,7 @@ Result<size_t> Socket::WriteSome(std::string_view bytes) {
 }
 
 Result<size_t> Socket::ReadSome(char* buffer, size_t size) {
+  if (tls_) return tls_->ReadSome(buffer, size);
   while (true) {
     const ssize_t n = recv(fd_, buffer, size, 0);
     if (n > 0) return static_cast<size_t>(n);
@@ -152,6 +183,7 @@ Result<size_t> Socket::ReadSome(char* buffer, size_t size) {
 }
 
 bool Socket::IsStale() const {
+  if (tls_) return tls_->IsStale();
   char byte;
   const ssize_t n = recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));

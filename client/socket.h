@@ -1,19 +1,25 @@
-// Socket: one TCP connection to the server over POSIX sockets. The file
-// descriptor is non-blocking underneath so that every wait has a timeout and
-// a pipeline can read answers while a write is blocked. Every failure is a
-// connection error (status.h) whose message names the peer. Internal to the
-// client library; not installed.
+// Socket: one TCP connection to the server over POSIX sockets, optionally
+// with TLS on top (StartTls; tls_channel.h). The file descriptor is
+// non-blocking underneath so that every wait has a timeout and a pipeline
+// can read answers while a write is blocked; with TLS, ReadSome and
+// WriteSome carry plaintext and Wait accounts for bytes OpenSSL holds.
+// Every failure is a connection error (status.h) whose message names the
+// peer. Internal to the client library; not installed.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "client/options.h"
 #include "client/status.h"
 
 namespace cairn {
+
+class TlsChannel;
 
 class Socket {
  public:
@@ -22,6 +28,13 @@ class Socket {
   // written whole, so Nagle's algorithm would only add latency.
   static Result<Socket> Connect(const std::string& host, uint16_t port,
                                 std::chrono::milliseconds timeout);
+
+  // Runs the TLS handshake (tls.enabled), each wait at most timeout; from
+  // then on the socket carries plaintext through TLS. host is the name
+  // Connect was given. kConnectFailed when it fails.
+  // REQUIRES: no byte has been read or written yet.
+  Status StartTls(const std::string& host, const TlsOptions& tls,
+                  std::chrono::milliseconds timeout);
 
   Socket(Socket&& other) noexcept;
   Socket& operator=(Socket&& other) noexcept;
@@ -53,12 +66,13 @@ class Socket {
   const std::string& peer() const { return peer_; }
 
  private:
-  Socket(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}
+  Socket(int fd, std::string peer);
   // A kConnectionLost status naming the peer and errno.
   Status Lost(int error) const;
 
   int fd_ = -1;
   std::string peer_;
+  std::unique_ptr<TlsChannel> tls_;  // null: plain TCP
 };
 
 }  // namespace cairn

@@ -2,12 +2,15 @@
 # Builds the container image (Dockerfile) and tests it for real: the server
 # answers from the host, data survives `stop` and `kill -s KILL` of the
 # container (every acknowledged write), `stop` exits 0 quickly, the process is
-# not root, the health check passes; prints the image size and a summary.
+# not root, the health check passes, TLS works with certificates made by the
+# openssl command and mounted into the container (client certificates
+# required, SIGHUP reload); prints the image size and a summary.
 #
 # Environment:
 #   CONTAINER_CLI    docker-compatible command (default: ../shared/container/podman
 #                    beside the repository if present, else docker)
 #   CAIRN_TEST_PORT  port cairnd listens on, host network (default 17070)
+#   CAIRN_TEST_TLS_PORT  its TLS port in the TLS part (default 17443)
 #   CAIRN_TEST_KEYS  keys written before the kill (default 200)
 #   CAIRN_TEST_IMAGE image tag to build and test (default cairn:container-test)
 #   CAIRN_TEST_SKIP_BUILD=1  test an existing CAIRN_TEST_IMAGE without building
@@ -29,6 +32,7 @@ else
   CT=(docker)
 fi
 PORT=${CAIRN_TEST_PORT:-17070}
+TLS_PORT=${CAIRN_TEST_TLS_PORT:-17443}
 N=${CAIRN_TEST_KEYS:-200}
 IMAGE=${CAIRN_TEST_IMAGE:-cairn:container-test}
 tag="cairn-test-$$"
@@ -146,14 +150,22 @@ port_in_use() {
 }
 
 # ---- containers
-# run_server NAME [cairnd flags...]: a detached container on the shared volume.
+# run_server NAME [container options... --] [cairnd flags...]: a detached
+# container on the shared volume.
 run_server() {
   local name=$1
   shift
-  local health=()
+  local health=() options=()
+  if [[ " $* " == *" -- "* ]]; then
+    while [[ $1 != -- ]]; do
+      options+=("$1")
+      shift
+    done
+    shift
+  fi
   # Docker runs the first check one interval after start; poll sooner.
   ((is_podman)) || health=(--health-interval 2s)
-  "${CT[@]}" run -d --name "$name" --network host "${health[@]}" \
+  "${CT[@]}" run -d --name "$name" --network host "${health[@]}" "${options[@]}" \
     -v "$VOLUME:/data" -v "$tmp/token:/run/secrets/cairn_token:ro" \
     "$IMAGE" --port "$PORT" --auth-token-file /run/secrets/cairn_token "$@" >/dev/null
   containers+=("$name")
@@ -360,6 +372,66 @@ again=$(seconds_since "$start")
 code=$(state "$tag-3" .State.ExitCode)
 check "second stop exits 0 in ${again} s (exit code $code)" stopped_quickly "$code" "$again"
 check "cairnd --check finds the volume healthy" volume_checks_ok
+
+# ---- 4: TLS, with certificates made here and mounted read-only
+echo "== container 4: TLS on port $TLS_PORT, client certificates required"
+tls=$tmp/tls
+mkdir -p "$tls"
+make_tls_files() { # a CA, a server certificate for 127.0.0.1 and localhost, a client one
+  local name
+  cd "$tls" &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+      -keyout ca.key -out ca.pem -subj "/CN=cairn container test CA" &&
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext &&
+    for name in server client; do
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$name.key" -out "$name.csr" -subj "/CN=localhost" &&
+        openssl x509 -req -days 2 -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
+          -extfile san.ext -out "$name.pem" || return 1
+    done &&
+    chmod 0644 ./*.pem ./*.key # readable by uid 10001 inside (a test key)
+}
+(make_tls_files) >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; die "openssl failed"; }
+run_server "$tag-4" -v "$tls:/etc/cairn/tls:ro" -- --tls-port "$TLS_PORT" \
+  --tls-cert-file /etc/cairn/tls/server.pem --tls-key-file /etc/cairn/tls/server.key \
+  --tls-ca-cert-file /etc/cairn/tls/ca.pem
+wait_ready "$tag-4"
+# tls_kv [--no-cert] WORDS...: one request over TLS from the host.
+tls_kv() {
+  local cert=(--cert "$tls/client.pem" --key "$tls/client.key")
+  if [[ ${1:-} == --no-cert ]]; then
+    cert=()
+    shift
+  fi
+  if [[ -n $host_cli ]]; then
+    "$host_cli" -h 127.0.0.1 -p "$TLS_PORT" --tls --cacert "$tls/ca.pem" "${cert[@]}" \
+      --auth-token-file "$tmp/token" "$@"
+  else # the text protocol through openssl s_client
+    local answer s_cert=()
+    ((${#cert[@]} == 0)) || s_cert=(-cert "$tls/client.pem" -key "$tls/client.key")
+    answer=$({ printf 'AUTH %s\n%s\nQUIT\n' "$(cat "$tmp/token")" "$*"; } |
+      timeout 10 openssl s_client -quiet -connect "127.0.0.1:$TLS_PORT" -CAfile "$tls/ca.pem" \
+        "${s_cert[@]}" 2>/dev/null | sed -n 2p)
+    echo "$answer"
+    [[ $answer == OK* ]]
+  fi
+}
+tls_put_then_plain_get() { tls_kv PUT tls-key tls-value >/dev/null </dev/null && get_is tls-key tls-value; }
+refused_without_cert() { ! tls_kv --no-cert PING >/dev/null 2>&1 </dev/null; }
+reloaded_on_sighup() {
+  "${CT[@]}" kill -s HUP "$1" >/dev/null &&
+    sleep 1 &&
+    "${CT[@]}" logs "$1" 2>&1 | grep -q "received SIGHUP: TLS certificate .* reloaded" &&
+    tls_kv PING >/dev/null </dev/null
+}
+tls_ping_ok() { tls_kv PING >/dev/null </dev/null; }
+check "PING over TLS with a client certificate" tls_ping_ok
+check "a PUT over TLS reads back on the plain port" tls_put_then_plain_get
+check "TLS without a client certificate is refused" refused_without_cert
+check "SIGHUP reloads the certificate; TLS still answers" reloaded_on_sighup "$tag-4"
+"${CT[@]}" stop -t 10 "$tag-4" >/dev/null
+code=$(state "$tag-4" .State.ExitCode)
+check "TLS container stops with exit code 0 ($code)" [ "$code" = 0 ]
 
 summary
 ((failures == 0))

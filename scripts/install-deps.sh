@@ -9,6 +9,7 @@ packages=(
   g++ cmake make pkg-config
   libboost-dev libspdlog-dev nlohmann-json3-dev libxxhash-dev libcli11-dev
   libedit-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  openssl  # the TLS tests make their certificates with it
   python3 procps strace netcat-openbsd
   prometheus  # the metrics test scrapes cairnd with the real thing
 )

@@ -14,6 +14,8 @@
 #include <sstream>
 #include <vector>
 
+#include "server/tls_config.h"
+
 namespace cairn::server {
 
 namespace {
@@ -180,7 +182,13 @@ ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code) 
   std::string config_file;
   app.add_option("--config", config_file, "JSON file of settings (keys as the flags, with _)");
   b.Bind("bind", &config->bind, "address to listen on");
-  b.Bind("port", &config->port, "TCP port (0: any free port)");
+  b.Bind("port", &config->port, "TCP port (0: no plaintext listener)");
+  b.Bind("tls-port", &config->tls_port, "TLS port on the same address (0: off)");
+  b.Bind("tls-cert-file", &config->tls_cert_file, "server certificate chain (PEM)");
+  b.Bind("tls-key-file", &config->tls_key_file, "private key of --tls-cert-file (PEM)");
+  b.Bind("tls-ca-cert-file", &config->tls_ca_cert_file, "CA certificates for client certificates");
+  b.Bind("tls-auth-clients", &config->tls_auth_clients,
+         "client certificates: yes (required) | optional | no");
   b.Bind("data-dir", &config->data_dir, "data directory");
   b.Bind("shards", &config->shards, "index shards (changing it between restarts is fine)");
   b.Bind("fsync", &config->fsync, "durability policy: always | interval | never");
@@ -254,6 +262,7 @@ std::string ValidateConfig(const Config& c, const SettingName& name) {
   boost::asio::ip::make_address(c.bind, bad_address);
   if (bad_address) return name("bind") + " must be an IP address, not \"" + c.bind + "\"";
   if (c.port > 65535) return name("port") + " must be at most 65535";
+  if (std::string tls = ValidateTlsConfig(c, name); !tls.empty()) return tls;
   if (c.metrics_port > 65535) return name("metrics-port") + " must be at most 65535";
   boost::asio::ip::make_address(c.metrics_bind, bad_address);
   if (bad_address) {

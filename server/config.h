@@ -16,7 +16,12 @@ namespace cairn::server {
 
 struct Config {
   std::string bind = "127.0.0.1";
-  uint32_t port = 7070;
+  uint32_t port = 7070;   // 0: no plaintext listener
+  uint32_t tls_port = 0;  // 0: no TLS listener
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca_cert_file;
+  std::string tls_auth_clients = "yes";  // yes | no | optional
   std::string data_dir = "./data";
   uint32_t shards = 8;
   std::string fsync = "always";  // always | interval | never

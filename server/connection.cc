@@ -24,7 +24,6 @@ using protocol::StatusCode;
 
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
 // Responses waiting for a client that does not read count against the
 // connection's pending bytes; so do requests in flight. Past this many
 // requests in flight, reading also pauses (bounds per-request overhead).
@@ -45,18 +44,15 @@ RateLimiter& AuthFailureWarnings() {
 
 }  // namespace
 
-Connection::Connection(tcp::socket socket, Service* service, Writer* writer,
+Connection::Connection(std::shared_ptr<Transport> transport, Service* service, Writer* writer,
                        Snapshotter* snapshotter, ConnectionRegistry* registry)
-    : socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
+    : transport_(std::move(transport)),
+      timer_(transport_->executor()),
       service_(service),
       writer_(writer),
       snapshotter_(snapshotter),
       registry_(registry) {
-  boost::system::error_code ec;
-  auto endpoint = socket_.remote_endpoint(ec);
-  peer_ =
-      ec ? "unknown peer" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  peer_ = transport_->PeerName();
   accepted_at_ = last_activity_ = Clock::now();
 }
 
@@ -68,10 +64,11 @@ void Connection::Start(Admission admission) {
   admission_ = admission;
   id_ = registry_->Add(weak_from_this(), /*authenticated=*/!pre_auth());
   if (admission_ == Admission::kServe) service_->counters().connections++;
-  socket_.set_option(tcp::no_delay(true));
-  socket_.non_blocking(true);
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->DoRead();
+  asio::post(transport_->executor(), [self = shared_from_this()] {
+    // TLS: the handshake gets as long as a request would.
+    self->transport_->Start(
+        std::chrono::milliseconds(self->service_->config().frame_timeout_ms),
+        [self](const boost::system::error_code& ec) { self->OnTransportStarted(ec); });
     self->timer_.expires_after(self->admission_ != Admission::kServe ? kRefusalGrace
                                                                      : self->TimerPeriod());
     self->timer_.async_wait([self](const boost::system::error_code& ec) {
@@ -80,8 +77,18 @@ void Connection::Start(Admission admission) {
   });
 }
 
+void Connection::OnTransportStarted(const boost::system::error_code& ec) {
+  if (closed_) return;
+  if (ec) {
+    ProtocolWarning(transport_->StartError(ec));
+    Close();
+    return;
+  }
+  DoRead();
+}
+
 void Connection::Shutdown() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(transport_->executor(), [self = shared_from_this()] {
     if (self->closed_) return;
     self->StopReading();
     self->MaybeFinish();
@@ -89,7 +96,7 @@ void Connection::Shutdown() {
 }
 
 void Connection::Evict() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(transport_->executor(), [self = shared_from_this()] {
     if (self->closed_) return;
     spdlog::debug("connection {}: displaced by a newer connection yet to authenticate; closing",
                   self->peer_);
@@ -138,7 +145,7 @@ bool Connection::ReadingPaused() {
     if (!waiting_for_writer_) {
       waiting_for_writer_ = true;
       writer_->NotifyWhenDrained([self = shared_from_this()] {
-        asio::post(self->socket_.get_executor(), [self] {
+        asio::post(self->transport_->executor(), [self] {
           self->waiting_for_writer_ = false;
           self->DoRead();
         });
@@ -162,37 +169,28 @@ void Connection::DoRead() {
     if (closed_ || read_closed_ || input_waiting_ || ReadingPaused()) return;
   }
   reading_ = true;
-  // Wait for readability without a buffer, so an idle connection holds none;
-  // the read itself goes into a buffer of the thread that runs OnReadable.
-  socket_.async_wait(
-      tcp::socket::wait_read,
-      [self = shared_from_this()](const boost::system::error_code& ec) { self->OnReadable(ec); });
+  // Before AUTH, a read takes no more than a request may hold, so what a
+  // connection buffers stays within the pre-auth bound.
+  transport_->ReadSome(
+      pre_auth() ? kPreAuthMaxRequestBytes : Transport::kUnlimitedRead,
+      [self = shared_from_this()](const boost::system::error_code& ec, std::string_view bytes) {
+        self->OnRead(ec, bytes);
+      });
 }
 
 void Connection::StopReading() {
   read_closed_ = true;
-  boost::system::error_code ignored;
-  if (reading_) socket_.shutdown(tcp::socket::shutdown_receive, ignored);
+  if (reading_) transport_->ShutdownReceive();
 }
 
-void Connection::OnReadable(boost::system::error_code ec) {
+void Connection::OnRead(const boost::system::error_code& ec, std::string_view bytes) {
   reading_ = false;
   if (closed_) return;
-  static thread_local std::array<char, kReadChunk> buffer;
-  // Before AUTH, a read takes no more than a request may hold, so what a
-  // connection buffers stays within the pre-auth bound.
-  const size_t chunk = pre_auth() ? kPreAuthMaxRequestBytes : buffer.size();
-  size_t n = 0;
-  if (!ec) n = socket_.read_some(asio::buffer(buffer.data(), chunk), ec);
-  if (ec == asio::error::would_block) {
-    DoRead();
-    return;
-  }
-  if (ec || n == 0) {
+  if (ec) {
     // The client closed its side (or the socket failed): answer what it
     // sent, then close.
     read_closed_ = true;
-    if (ec && ec != asio::error::eof) {
+    if (ec != asio::error::eof) {
       spdlog::debug("connection {}: read failed: {}", peer_, ec.message());
     }
     MaybeFinish();
@@ -203,7 +201,7 @@ void Connection::OnReadable(boost::system::error_code ec) {
   // Consume may start writes and reads; none of them may start another
   // read of the socket until it is done.
   consuming_ = true;
-  Consume(std::string_view(buffer.data(), n));
+  Consume(bytes);
   consuming_ = false;
   SubmitWrites();
   DoWrite();
@@ -511,7 +509,7 @@ void Connection::Finish(uint64_t slot_id, Response response) {
   // connection arrive back to back, and the one TakeFinished after them
   // answers them all with one send.
   if (post) {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->TakeFinished(); });
+    asio::post(transport_->executor(), [self = shared_from_this()] { self->TakeFinished(); });
   }
 }
 
@@ -580,26 +578,26 @@ void Connection::DoWrite() {
 // One write_some at a time rather than async_write, so that each byte the
 // client takes counts as progress against write_timeout_ms.
 void Connection::WriteSome() {
-  socket_.async_write_some(
-      asio::buffer(writing_.data() + written_, writing_.size() - written_),
-      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-        if (ec) {
-          self->writing_.clear();
-          self->written_ = 0;
-          spdlog::debug("connection {}: write failed: {}", self->peer_, ec.message());
-          self->Close();
-          return;
-        }
-        self->written_ += n;
-        self->last_write_progress_ = self->last_activity_ = Clock::now();
-        if (self->written_ < self->writing_.size()) {
-          self->WriteSome();
-          return;
-        }
-        self->writing_.clear();
-        self->written_ = 0;
-        self->Pump();
-      });
+  transport_->WriteSome(std::string_view(writing_).substr(written_),
+                        [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+                          if (ec) {
+                            self->writing_.clear();
+                            self->written_ = 0;
+                            spdlog::debug("connection {}: write failed: {}", self->peer_,
+                                          ec.message());
+                            self->Close();
+                            return;
+                          }
+                          self->written_ += n;
+                          self->last_write_progress_ = self->last_activity_ = Clock::now();
+                          if (self->written_ < self->writing_.size()) {
+                            self->WriteSome();
+                            return;
+                          }
+                          self->writing_.clear();
+                          self->written_ = 0;
+                          self->Pump();
+                        });
 }
 
 void Connection::MaybeFinish() {
@@ -609,9 +607,7 @@ void Connection::MaybeFinish() {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  transport_->Close();
   timer_.cancel();
   if (admission_ == Admission::kServe) service_->counters().connections--;
   registry_->Remove(id_);

@@ -1,6 +1,7 @@
-// Connection: one client's TCP connection, in binary or text mode (chosen
-// by its first byte other than whitespace: protocol::ClassifyModeByte). Requests take effect in the
-// order received and are answered in that order through a per-connection output queue:
+// Connection: one client's connection (plain TCP or TLS: transport.h), in binary or text mode
+// (chosen by its first byte other than whitespace: protocol::ClassifyModeByte). Requests take
+// effect in the order received and are answered in that order through a per-connection output
+// queue:
 // - consecutive writes go to the Writer together, so pipelined writes join
 //   one group;
 // - a read runs once every request before it has completed, so it sees the
@@ -29,6 +30,7 @@
 #include "protocol/request.h"
 #include "protocol/response.h"
 #include "server/asio.h"
+#include "server/transport.h"
 #include "server/writer.h"
 
 namespace cairn::server {
@@ -51,8 +53,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     kProtected,  // protected mode, no token, peer not on loopback: UNAUTHORIZED
   };
 
-  Connection(tcp::socket socket, Service* service, Writer* writer, Snapshotter* snapshotter,
-             ConnectionRegistry* registry);
+  Connection(std::shared_ptr<Transport> transport, Service* service, Writer* writer,
+             Snapshotter* snapshotter, ConnectionRegistry* registry);
   ~Connection();
 
   void Start(Admission admission);
@@ -78,7 +80,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   void DoRead();
-  void OnReadable(boost::system::error_code ec);
+  // After the TLS handshake (at once for plain TCP): reads, or closes.
+  void OnTransportStarted(const boost::system::error_code& ec);
+  void OnRead(const boost::system::error_code& ec, std::string_view bytes);
   void Consume(std::string_view bytes);
   void ConsumeBinary();
   void ConsumeText();
@@ -127,7 +131,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t buffered_input() const;
   Clock::duration TimerPeriod() const;
 
-  tcp::socket socket_;
+  const std::shared_ptr<Transport> transport_;
   boost::asio::steady_timer timer_;
   Service* const service_;
   Writer* const writer_;
@@ -152,7 +156,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool take_posted_ = false;  // a TakeFinished is queued on the strand
   std::string out_;           // encoded responses not yet handed to the socket
   std::string writing_;       // being written
-  size_t written_ = 0;        // bytes of writing_ the socket has taken
+  size_t written_ = 0;        // bytes of writing_ the transport has taken
   bool authenticated_ = false;
   uint32_t auth_failures_ = 0;
 

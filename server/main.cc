@@ -1,5 +1,6 @@
 // cairnd: the Cairn server. Parses its configuration, recovers the data
 // directory, and serves until SIGTERM or SIGINT (a second one exits at once).
+// SIGHUP reloads the TLS certificate and key.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -24,6 +26,8 @@
 #include "server/server.h"
 #include "server/service.h"
 #include "server/snapshotter.h"
+#include "server/tls_config.h"
+#include "server/tls_context.h"
 #include "server/writer.h"
 #include "storage/db.h"
 
@@ -69,6 +73,32 @@ bool IsLoopbackAddress(const std::string& address) {
   boost::system::error_code ec;
   const auto ip = boost::asio::ip::make_address(address, ec);
   return !ec && IsLoopback(ip);
+}
+
+// "ADDR:PORT", "ADDR:PORT and ADDR:TLS_PORT (TLS)" or "ADDR:TLS_PORT (TLS)".
+std::string Listening(const std::string& bind, uint16_t port, uint16_t tls_port) {
+  std::string plain = port != 0 ? bind + ":" + std::to_string(port) : "";
+  if (tls_port == 0) return plain;
+  const std::string tls = bind + ":" + std::to_string(tls_port) + " (TLS)";
+  return plain.empty() ? tls : plain + " and " + tls;
+}
+
+// SIGHUP: new TLS connections get the files' current certificate and key;
+// open ones keep theirs. A failure keeps the previous ones.
+void ReloadTls(const Config& config, TlsContextStore* tls) {
+  if (config.tls_port == 0) {
+    spdlog::info("received SIGHUP: TLS is off (--tls-port 0), nothing to reload");
+    return;
+  }
+  std::string error;
+  if (!tls->Reload(&error)) {
+    spdlog::error("received SIGHUP: TLS reload failed, keeping the previous certificate: {}",
+                  error);
+    return;
+  }
+  spdlog::info("received SIGHUP: TLS certificate {} (SHA-256 {}) and key {} reloaded",
+               config.tls_cert_file, CertificateFingerprint(config.tls_cert_file),
+               config.tls_key_file);
 }
 
 int RunCheck(const Config& config) {
@@ -137,6 +167,14 @@ int Serve(Config config) {
     }
   }
 
+  TlsContextStore tls;
+  if (config.tls_port != 0 && !tls.Init(TlsFiles{config.tls_cert_file, config.tls_key_file,
+                                                 config.tls_ca_cert_file, ClientAuthOf(config)},
+                                        &error)) {
+    spdlog::error("{}", error);
+    return kExitStartupFailure;
+  }
+
   std::unique_ptr<storage::DB> db;
   storage::Status s = storage::DB::Open(StorageOptions(config), config.data_dir, &db);
   if (!s.ok()) {
@@ -151,7 +189,10 @@ int Serve(Config config) {
   MemoryTrimmer trimmer(kTrimPeriod, kTrimThresholdBytes);
 
   Server server(io, &service, &writer, &snapshotter);
-  if (!server.Listen(config.bind, static_cast<uint16_t>(config.port), &error)) {
+  if ((config.port != 0 &&
+       !server.Listen(config.bind, static_cast<uint16_t>(config.port), &error)) ||
+      (config.tls_port != 0 &&
+       !server.ListenTls(config.bind, static_cast<uint16_t>(config.tls_port), &tls, &error))) {
     spdlog::error("{}", error);
     writer.Stop();
     return kExitStartupFailure;
@@ -182,26 +223,37 @@ int Serve(Config config) {
     });
     server.BeginShutdown([&io] { io.stop(); });
   });
+  boost::asio::signal_set reload_signal(io, SIGHUP);
+  std::function<void()> await_reload = [&] {
+    reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      ReloadTls(config, &tls);
+      await_reload();
+    });
+  };
+  await_reload();
 
   const uint32_t threads = config.io_threads > 0
                                ? config.io_threads
                                : DefaultIoThreads(std::thread::hardware_concurrency());
   const storage::DbStats stats = db->Stats();
   spdlog::info(
-      "cairnd listening on {}:{} (data_dir={} shards={} fsync={} fsync_interval_ms={} "
+      "cairnd listening on {} (data_dir={} shards={} fsync={} fsync_interval_ms={} "
       "io_threads={} max_connections={} max_key_bytes={} max_value_bytes={} "
       "max_frame_bytes={} idle_timeout_s={} frame_timeout_ms={} write_timeout_ms={} auth={} "
       "auth_timeout_ms={} max_unauthenticated_connections={} protected_mode={} "
       "snapshot_every_bytes={} segment_bytes={} recovery={} log_level={} log_format={}); "
       "{} keys at version {}",
-      config.bind, server.port(), config.data_dir, config.shards, config.fsync,
-      config.fsync_interval_ms, threads, config.max_connections, config.max_key_bytes,
+      Listening(config.bind, server.port(), server.tls_port()), config.data_dir, config.shards,
+      config.fsync, config.fsync_interval_ms, threads, config.max_connections, config.max_key_bytes,
       config.max_value_bytes, config.max_frame_bytes, config.idle_timeout_s,
       config.frame_timeout_ms, config.write_timeout_ms, auth_on ? "on" : "off",
       config.auth_timeout_ms, config.max_unauthenticated_connections, config.protected_mode,
       config.snapshot_every_bytes, config.segment_bytes, config.recovery, config.log_level,
       config.log_format, stats.keys, stats.last_version);
-  if (!config.port_file.empty() && !WritePortFile(config.port_file, server.port())) {
+  // The plain port, or the TLS port when there is no plain one.
+  const uint16_t port_to_report = server.port() != 0 ? server.port() : server.tls_port();
+  if (!config.port_file.empty() && !WritePortFile(config.port_file, port_to_report)) {
     spdlog::error("cannot write --port-file {}", config.port_file);
     return kExitStartupFailure;
   }

@@ -5,6 +5,8 @@
 #include "server/connection.h"
 #include "server/listener.h"
 #include "server/service.h"
+#include "server/tls_context.h"
+#include "server/transport.h"
 
 namespace cairn::server {
 
@@ -20,42 +22,64 @@ constexpr auto kShutdownPoll = std::chrono::milliseconds(10);
 
 Server::Server(asio::io_context& io, Service* service, Writer* writer, Snapshotter* snapshotter)
     : io_(io),
-      acceptor_(io),
+      plain_(io),
+      tls_(io),
       shutdown_timer_(io),
       service_(service),
       writer_(writer),
       snapshotter_(snapshotter) {}
 
 bool Server::Listen(const std::string& address, uint16_t port, std::string* error) {
-  return OpenListener(&acceptor_, address, port, "--bind", error);
+  return OpenListener(&plain_.acceptor, address, port, "--bind", error);
 }
 
-uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
+bool Server::ListenTls(const std::string& address, uint16_t port, TlsContextStore* tls,
+                       std::string* error) {
+  tls_.tls = tls;
+  return OpenListener(&tls_.acceptor, address, port, "--bind", error);
+}
 
-void Server::Start() { DoAccept(); }
+uint16_t Server::PortOf(const Listener& listener) {
+  boost::system::error_code ec;
+  if (!listener.acceptor.is_open()) return 0;
+  const tcp::endpoint endpoint = listener.acceptor.local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
 
-void Server::DoAccept() {
-  acceptor_.async_accept(asio::make_strand(io_),
-                         [this](const boost::system::error_code& ec, tcp::socket socket) {
-                           if (stopping_) return;
-                           if (ec) {
-                             // Running out of file descriptors must not end the accept loop.
-                             spdlog::warn("accept failed: {}", ec.message());
-                             shutdown_timer_.expires_after(std::chrono::milliseconds(50));
-                             shutdown_timer_.async_wait([this](const boost::system::error_code& e) {
-                               if (!e) DoAccept();
-                             });
-                             return;
-                           }
-                           service_->counters().connections_total++;
-                           const Connection::Admission admission = Admit(socket);
-                           if (admission == Connection::Admission::kServe)
-                             MakeRoomForUnauthenticated();
-                           auto connection = std::make_shared<Connection>(
-                               std::move(socket), service_, writer_, snapshotter_, &registry_);
-                           connection->Start(admission);
-                           DoAccept();
-                         });
+uint16_t Server::port() const { return PortOf(plain_); }
+
+uint16_t Server::tls_port() const { return PortOf(tls_); }
+
+void Server::Start() {
+  if (plain_.acceptor.is_open()) DoAccept(&plain_);
+  if (tls_.acceptor.is_open()) DoAccept(&tls_);
+}
+
+void Server::DoAccept(Listener* listener) {
+  listener->acceptor.async_accept(
+      asio::make_strand(io_),
+      [this, listener](const boost::system::error_code& ec, tcp::socket socket) {
+        if (stopping_) return;
+        if (ec) {
+          // Running out of file descriptors must not end the accept loop.
+          spdlog::warn("accept failed: {}", ec.message());
+          listener->retry_timer.expires_after(std::chrono::milliseconds(50));
+          listener->retry_timer.async_wait([this, listener](const boost::system::error_code& e) {
+            if (!e) DoAccept(listener);
+          });
+          return;
+        }
+        service_->counters().connections_total++;
+        const Connection::Admission admission = Admit(socket);
+        if (admission == Connection::Admission::kServe) MakeRoomForUnauthenticated();
+        std::shared_ptr<Transport> transport =
+            listener->tls ? Transport::Tls(std::move(socket), listener->tls->Current())
+                          : Transport::Plain(std::move(socket));
+        auto connection = std::make_shared<Connection>(std::move(transport), service_, writer_,
+                                                       snapshotter_, &registry_);
+        connection->Start(admission);
+        DoAccept(listener);
+      });
 }
 
 Connection::Admission Server::Admit(const tcp::socket& socket) const {
@@ -83,8 +107,10 @@ void Server::BeginShutdown(std::function<void()> done) {
   asio::post(io_, [this, done = std::move(done)]() mutable {
     stopping_ = true;
     boost::system::error_code ignored;
-    acceptor_.close(ignored);
-    shutdown_timer_.cancel();
+    for (Listener* listener : {&plain_, &tls_}) {
+      listener->acceptor.close(ignored);
+      listener->retry_timer.cancel();
+    }
     registry_.ForEach([](const std::shared_ptr<Connection>& c) { c->Shutdown(); });
     AwaitConnectionsClosed(std::chrono::steady_clock::now() + kShutdownGrace, std::move(done));
   });

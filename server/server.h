@@ -1,9 +1,10 @@
-// Server: listens, accepts connections onto strands of the io_context, and
-// shuts down gracefully: stop accepting, let every connection answer what it
-// has received, then report done. It decides admission: protected mode
-// refuses non-loopback peers when no token is configured, max_connections
-// answers BUSY, and a flood of connections yet to authenticate displaces the
-// oldest of them rather than the newcomer.
+// Server: listens (plain TCP, TLS, or both on the same address), accepts
+// connections onto strands of the io_context, and shuts down gracefully: stop
+// accepting, let every connection answer what it has received, then report
+// done. It decides admission: protected mode refuses non-loopback peers when
+// no token is configured, max_connections answers BUSY, and a flood of
+// connections yet to authenticate displaces the oldest of them rather than
+// the newcomer.
 #pragma once
 
 #include <functional>
@@ -18,14 +19,21 @@ namespace cairn::server {
 class Service;
 class Writer;
 class Snapshotter;
+class TlsContextStore;
 
 class Server {
  public:
   Server(boost::asio::io_context& io, Service* service, Writer* writer, Snapshotter* snapshotter);
 
-  // Binds and listens; false with *error set on failure.
+  // Binds and listens for plain TCP; false with *error set on failure.
   bool Listen(const std::string& address, uint16_t port, std::string* error);
+  // Binds and listens for TLS: each connection is served under tls->Current()
+  // as of its accept. REQUIRES: *tls outlives this Server.
+  bool ListenTls(const std::string& address, uint16_t port, TlsContextStore* tls,
+                 std::string* error);
+  // The bound ports; 0 for a listener not opened.
   uint16_t port() const;
+  uint16_t tls_port() const;
   void Start();
   // Stops accepting and asks every connection to finish; calls done once
   // all have closed or a deadline has passed.
@@ -36,7 +44,15 @@ class Server {
   void CloseConnections();
 
  private:
-  void DoAccept();
+  struct Listener {
+    explicit Listener(boost::asio::io_context& io) : acceptor(io), retry_timer(io) {}
+    boost::asio::ip::tcp::acceptor acceptor;
+    boost::asio::steady_timer retry_timer;  // after a failed accept
+    TlsContextStore* tls = nullptr;         // null: plain TCP
+  };
+
+  void DoAccept(Listener* listener);
+  static uint16_t PortOf(const Listener& listener);
   // Whether the connection on socket is served (protected mode, then
   // max_connections).
   Connection::Admission Admit(const boost::asio::ip::tcp::socket& socket) const;
@@ -47,7 +63,8 @@ class Server {
                               std::function<void()> done);
 
   boost::asio::io_context& io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  Listener plain_;
+  Listener tls_;
   boost::asio::steady_timer shutdown_timer_;
   Service* const service_;
   Writer* const writer_;

@@ -1,6 +1,9 @@
 #include "bench/cairn_bench/connection.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 
 #include "client/reply.h"
@@ -31,20 +34,31 @@ Connection::Connection(Worker* worker, size_t index, const std::string& peer)
       read_buffer_(kReadBufferBytes) {}
 
 std::string Connection::Open(const asio::ip::tcp::resolver::results_type& endpoints,
-                             const std::string& token) {
+                             const ConnectionSettings& settings) {
   error_code error;
   asio::connect(socket_, endpoints, error);
   if (error) return "cannot connect to " + peer_ + ": " + error.message();
   socket_.set_option(asio::ip::tcp::no_delay(true), error);
-  if (token.empty()) return "";
+  if (settings.tls != nullptr) {
+    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *settings.tls);
+    const std::string& name = settings.tls_server_name;
+    error_code not_an_address;
+    asio::ip::make_address(name, not_an_address);
+    if (not_an_address) SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());
+    if (settings.tls_verify) tls_->set_verify_callback(asio::ssl::host_name_verification(name));
+    tls_->handshake(asio::ssl::stream_base::client, error);
+    if (error) return name_ + ": TLS handshake failed: " + error.message();
+  }
+  if (settings.token.empty()) return "";
 
   std::string request;
-  protocol::EncodeRequest(AuthRequest(token), &request);
-  asio::write(socket_, asio::buffer(request), error);
+  protocol::EncodeRequest(AuthRequest(settings.token), &request);
+  OnStream([&](auto& stream) { asio::write(stream, asio::buffer(request), error); });
   protocol::Frame frame;
   protocol::FrameDecoder::Event event = protocol::FrameDecoder::Event::kNeedMore;
   while (!error && event == protocol::FrameDecoder::Event::kNeedMore) {
-    const size_t n = socket_.read_some(asio::buffer(read_buffer_), error);
+    const size_t n =
+        OnStream([&](auto& stream) { return stream.read_some(asio::buffer(read_buffer_), error); });
     decoder_.Feed(std::string_view(read_buffer_.data(), n));
     event = decoder_.Next(&frame);
   }
@@ -75,20 +89,24 @@ void Connection::SendBatch() {
     opcodes_.push_back(worker_.run().workload().Append(&worker_.random(), next_id_++, &batch_));
   }
   sent_at_ = Clock::now();
-  asio::async_write(socket_, asio::buffer(batch_), [this](const error_code& error, size_t) {
-    if (error) return Fail("write failed: " + error.message());
-    ReadAnswers();
+  OnStream([this](auto& stream) {
+    asio::async_write(stream, asio::buffer(batch_), [this](const error_code& error, size_t) {
+      if (error) return Fail("write failed: " + error.message());
+      ReadAnswers();
+    });
   });
 }
 
 void Connection::ReadAnswers() {
-  socket_.async_read_some(asio::buffer(read_buffer_), [this](const error_code& error, size_t n) {
-    if (error == asio::error::eof) return Fail("the server closed the connection");
-    if (error) return Fail("read failed: " + error.message());
-    decoder_.Feed(std::string_view(read_buffer_.data(), n));
-    if (!DecodeAnswers()) return;
-    if (answered_ < opcodes_.size()) return ReadAnswers();
-    SendBatch();
+  OnStream([this](auto& stream) {
+    stream.async_read_some(asio::buffer(read_buffer_), [this](const error_code& error, size_t n) {
+      if (error == asio::error::eof) return Fail("the server closed the connection");
+      if (error) return Fail("read failed: " + error.message());
+      decoder_.Feed(std::string_view(read_buffer_.data(), n));
+      if (!DecodeAnswers()) return;
+      if (answered_ < opcodes_.size()) return ReadAnswers();
+      SendBatch();
+    });
   });
 }
 

@@ -7,14 +7,18 @@
 // Answers must come in order with the request ids sent (docs/protocol.md
 // "Pipelining and order"). Any failure (connection closed or reset, an
 // undecodable or unexpected answer) aborts the whole test through
-// SharedRun::Abort with a message naming the connection.
+// SharedRun::Abort with a message naming the connection. With TLS the same
+// happens over an asio::ssl::stream on the socket, after a blocking
+// handshake in Open.
 #pragma once
 
 // clang-format off
 #include <utility>  // Boost 1.74's asio/awaitable.hpp needs it first (see server/asio.h)
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 // clang-format on
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +27,14 @@
 #include "protocol/frame_decoder.h"
 
 namespace cairn::bench {
+
+// How every connection of a run is opened.
+struct ConnectionSettings {
+  std::string token;                         // empty: no AUTH
+  boost::asio::ssl::context* tls = nullptr;  // null: plain TCP
+  std::string tls_server_name;               // SNI, and the name verified
+  bool tls_verify = true;
+};
 
 class Connection {
  public:
@@ -33,10 +45,11 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Connects (blocking), sets TCP_NODELAY and, when token is not empty, AUTHs
+  // Connects (blocking), sets TCP_NODELAY, runs the TLS handshake when
+  // settings.tls is set and, when settings.token is not empty, AUTHs
   // (blocking). "" on success, else what failed.
   std::string Open(const boost::asio::ip::tcp::resolver::results_type& endpoints,
-                   const std::string& token);
+                   const ConnectionSettings& settings);
 
   // Claims and writes the next batch; when the budget is spent, closes the
   // connection and reports it done. Runs on the worker's loop.
@@ -47,11 +60,17 @@ class Connection {
   // Decodes every complete answer buffered. False once the run was aborted.
   bool DecodeAnswers();
   void Fail(const std::string& what);
+  // Runs operation on the stream requests travel on: TLS or the socket.
+  template <typename Operation>
+  auto OnStream(Operation&& operation) {
+    return tls_ ? operation(*tls_) : operation(socket_);
+  }
 
   Worker& worker_;
   const std::string peer_;
   const std::string name_;  // "connection N to host:port"
   boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   protocol::FrameDecoder decoder_;
   std::vector<char> read_buffer_;
   std::string batch_;                      // the encoded requests of the batch in flight

@@ -5,6 +5,7 @@
 //   cairn-bench [-h host] [-p port] [-c conns] [-n requests] [-d bytes]
 //               [-r keyspace] [-P pipeline] [-t tests] [--threads N]
 //               [--ratio R:W] [-a token] [-q | --json] [--ignore-errors]
+//               [--tls [--cacert FILE] [--cert FILE --key FILE] [--sni NAME] [--insecure]]
 //
 //   -h 127.0.0.1   server                  -p 7070      port
 //   -c 50          connections             -n 100000    requests per test
@@ -17,6 +18,9 @@
 //   --ratio 1:1    mixed: GETs to PUTs (9:1 = 90% GET)
 //   -a TOKEN       AUTH each connection (default: $CAIRN_AUTH_TOKEN)
 //   -q             one line per test       --json   one JSON object on stdout (report.h)
+//   --tls          TLS to a cairnd --tls-port, as redis-benchmark's --tls: --cacert
+//                  (default: the system's CAs), --cert/--key (client certificate),
+//                  --sni (name sent and verified; default: -h), --insecure (no verification)
 //
 // Examples:
 //   cairn-bench -t put,get -n 200000 -r 100000 -c 50 -P 16 -d 100

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "client/cli/tls_flags.h"
 #include "protocol/request.h"
 
 namespace cairn::bench {
@@ -86,6 +87,7 @@ ParseOutcome ParseOptions(int argc, char** argv, BenchOptions* options, int* exi
   app.add_option("--ratio", ratio, "mixed: GETs to PUTs, e.g. 9:1")->capture_default_str();
   app.add_option("-a,--auth-token", options->auth_token,
                  "AUTH every connection with this token (default: $CAIRN_AUTH_TOKEN)");
+  cli::AddTlsFlags(&app, &options->tls);
   app.add_flag("-q,--quiet", options->quiet, "one line per test");
   app.add_flag("--json", options->json, "print one JSON object with every result on stdout");
   app.add_flag("--ignore-errors", options->ignore_errors,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/cairn_bench/workload.h"
+#include "client/options.h"
 
 namespace cairn::bench {
 
@@ -30,6 +31,7 @@ struct BenchOptions {
   uint32_t read_weight = 1;  // --ratio R:W, for mixed
   uint32_t write_weight = 1;
   std::string auth_token;  // empty: no AUTH
+  TlsOptions tls;          // --tls and friends
   bool quiet = false;
   bool json = false;
   bool ignore_errors = false;

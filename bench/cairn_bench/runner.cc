@@ -7,9 +7,11 @@
 #include <thread>
 #include <vector>
 
+#include "bench/cairn_bench/connection.h"
 #include "bench/cairn_bench/progress.h"
 #include "bench/cairn_bench/report.h"
 #include "bench/cairn_bench/shared_run.h"
+#include "bench/cairn_bench/tls.h"
 #include "bench/cairn_bench/worker.h"
 
 namespace cairn::bench {
@@ -21,7 +23,7 @@ namespace asio = boost::asio;
 TestOutcome Failure(std::string message) { return TestOutcome{false, std::move(message), {}}; }
 
 // Opens every connection, round-robin over the workers. "" or what failed.
-std::string Connect(const BenchOptions& options,
+std::string Connect(const BenchOptions& options, const ConnectionSettings& settings,
                     const std::vector<std::unique_ptr<Worker>>& workers) {
   const std::string peer = options.host + ":" + std::to_string(options.port);
   boost::system::error_code error;
@@ -30,7 +32,7 @@ std::string Connect(const BenchOptions& options,
   if (error) return "cannot resolve " + options.host + ": " + error.message();
   for (uint32_t i = 0; i < options.connections; ++i) {
     std::string failure =
-        workers[i % workers.size()]->AddConnection(endpoints, i + 1, peer, options.auth_token);
+        workers[i % workers.size()]->AddConnection(endpoints, i + 1, peer, settings);
     if (!failure.empty()) return failure;
   }
   return "";
@@ -65,7 +67,20 @@ TestOutcome RunTest(const BenchOptions& options, TestKind kind, bool show_progre
   for (uint32_t i = 0; i < options.threads; ++i) {
     workers.push_back(std::make_unique<Worker>(&run, (uint64_t{seeds()} << 32) ^ seeds()));
   }
-  if (std::string failure = Connect(options, workers); !failure.empty()) return Failure(failure);
+  ConnectionSettings settings;
+  settings.token = options.auth_token;
+  std::unique_ptr<asio::ssl::context> tls;  // outlives the connections
+  if (options.tls.enabled) {
+    std::string failure;
+    tls = MakeTlsContext(options.tls, &failure);
+    if (!tls) return Failure(failure);
+    settings.tls = tls.get();
+    settings.tls_server_name = TlsServerName(options.tls, options.host);
+    settings.tls_verify = options.tls.verify;
+  }
+  if (std::string failure = Connect(options, settings, workers); !failure.empty()) {
+    return Failure(failure);
+  }
 
   std::optional<ProgressLine> progress;
   asio::io_context& progress_loop = workers[0]->loop();

@@ -12,9 +12,10 @@ Worker::Worker(SharedRun* run, uint64_t seed) : run_(*run), random_(seed) { run_
 Worker::~Worker() = default;
 
 std::string Worker::AddConnection(const boost::asio::ip::tcp::resolver::results_type& endpoints,
-                                  size_t index, const std::string& peer, const std::string& token) {
+                                  size_t index, const std::string& peer,
+                                  const ConnectionSettings& settings) {
   auto connection = std::make_unique<Connection>(this, index, peer);
-  std::string error = connection->Open(endpoints, token);
+  std::string error = connection->Open(endpoints, settings);
   if (error.empty()) connections_.push_back(std::move(connection));
   return error;
 }

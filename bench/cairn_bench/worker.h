@@ -27,6 +27,7 @@ namespace cairn::bench {
 using Clock = std::chrono::steady_clock;
 
 class Connection;
+struct ConnectionSettings;
 
 struct Tally {
   Histogram latency_ns;
@@ -46,12 +47,13 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Connects one more connection (blocking) and AUTHs it when token is not
-  // empty. "" on success, else what failed.
+  // Connects one more connection (blocking) as settings say (TLS, AUTH).
+  // "" on success, else what failed.
   // index (from 1) and peer ("host:port") name it in messages.
   // REQUIRES: the loop is not running.
   std::string AddConnection(const boost::asio::ip::tcp::resolver::results_type& endpoints,
-                            size_t index, const std::string& peer, const std::string& token);
+                            size_t index, const std::string& peer,
+                            const ConnectionSettings& settings);
 
   // Sends the first batch of every connection and runs the loop until every
   // connection is done or the run is aborted.

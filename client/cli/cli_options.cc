@@ -9,6 +9,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "client/cli/tls_flags.h"
+
 namespace cairn::cli {
 
 namespace {
@@ -70,6 +72,7 @@ ParseOutcome ParseCommandLine(int argc, char** argv, CliOptions* options, int* e
   app.add_option("-h,--host", client.host, "server host name or address")->capture_default_str();
   app.add_option("-p,--port", client.port, "server port")->capture_default_str();
   app.add_option("--auth-token-file", token_file, "file holding the AUTH token");
+  AddTlsFlags(&app, &client.tls);
   app.add_option("--timeout-ms", timeout_ms, "give up on an answer after this long")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

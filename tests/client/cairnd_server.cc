@@ -11,6 +11,8 @@
 #include <optional>
 #include <thread>
 
+#include "tests/common/unused_port.h"
+
 #ifndef CAIRND_PATH
 #error "CAIRND_PATH must name the cairnd executable (set by tests/client/CMakeLists.txt)"
 #endif
@@ -32,6 +34,8 @@ testing::AssertionResult CairndServer::Start() {
   const std::string port_file = dir_.file("port");
   std::error_code ignored;
   std::filesystem::remove(port_file, ignored);
+  // The first start picks a free port; restarts keep it.
+  if (port_ == 0) port_ = test::UnusedPort();
   std::vector<std::string> argv = {CAIRND_PATH, "--data-dir",          dir_.file("data"),
                                    "--port",    std::to_string(port_), "--port-file",
                                    port_file};

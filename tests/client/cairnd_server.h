@@ -1,7 +1,7 @@
 // CairndServer: the real cairnd (CAIRND_PATH, set by CMake) as a child
-// process for the client tests, on a temporary data directory. Unlike a
-// fresh --port 0 per start, a restart reuses the port of the first start, so
-// a Client pointed at it can reconnect to the restarted server.
+// process for the client tests, on a temporary data directory. The first
+// start picks a free port (test::UnusedPort); a restart reuses it, so a
+// Client pointed at it can reconnect to the restarted server.
 //
 // Layout under dir(): data/ (the data directory), port (the --port-file),
 // cairnd.log (stdout and stderr, appended across restarts); tests may put

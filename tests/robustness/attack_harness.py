@@ -238,6 +238,12 @@ class Runner:
         # allocation costs.
         ldd = subprocess.run(['ldd', cairnd], capture_output=True).stdout
         self.scale = 4 if b'libasan' in ldd else 1
+        if self.scale > 1:
+            # Freed memory waits in ASan's quarantine (256 MiB by default)
+            # before reuse: an attack that churns small allocations would
+            # measure the quarantine filling, not what cairnd holds.
+            os.environ['ASAN_OPTIONS'] = (os.environ.get('ASAN_OPTIONS', '') +
+                                          ':quarantine_size_mb=8').lstrip(':')
 
     def server(self, spec):
         srv = self.servers.get(spec)

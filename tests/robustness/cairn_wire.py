@@ -73,26 +73,49 @@ class Client:
         return json.loads(fields[0])['last_version']
 
 
-def start_cairnd(cairnd, data, port_file, log, flags=(), command_prefix=(), preexec_fn=None):
-    """Starts cairnd on an ephemeral port; returns (process, port) once it
-    listens. command_prefix runs it under another program (e.g. strace);
-    preexec_fn runs in the child before cairnd (e.g. to lower a limit)."""
-    if os.path.exists(port_file):
-        os.remove(port_file)
+def unused_port():
+    """A loopback port nothing listens on now (another process may take it
+    before the caller does: callers retry). cairnd's --port 0 means no
+    plaintext listener, not any free port."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def start_cairnd(cairnd, data, port_file, log, flags=(), command_prefix=(), preexec_fn=None,
+                 attempts=3):
+    """Starts cairnd on a free port; returns (process, port) once it listens.
+    A start that exits because the port was taken meanwhile (its log, a file
+    object, says "Address already in use") is tried again on another port, up
+    to `attempts` times. command_prefix runs it under another program (e.g.
+    strace); preexec_fn runs in the child before cairnd (e.g. to lower a
+    limit)."""
     env = dict(os.environ)
     if command_prefix:
         # LeakSanitizer stops threads with ptrace, which a tracer already holds.
         env['ASAN_OPTIONS'] = (env.get('ASAN_OPTIONS', '') + ':detect_leaks=0').lstrip(':')
-    proc = subprocess.Popen(
-        list(command_prefix) + [cairnd, '--data-dir', data, '--port', '0', '--port-file',
-                                port_file] + list(flags),
-        stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn)
-    deadline = time.time() + 30
-    while not os.path.exists(port_file):
-        if proc.poll() is not None or time.time() > deadline:
+    for attempt in range(1, attempts + 1):
+        if os.path.exists(port_file):
+            os.remove(port_file)
+        log.flush()
+        log_start = os.path.getsize(log.name)
+        proc = subprocess.Popen(
+            list(command_prefix) + [cairnd, '--data-dir', data, '--port', str(unused_port()),
+                                    '--port-file', port_file] + list(flags),
+            stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn)
+        deadline = time.time() + 30
+        while not os.path.exists(port_file):
+            if proc.poll() is not None or time.time() > deadline:
+                break
+            time.sleep(0.02)
+        if os.path.exists(port_file):
+            return proc, int(open(port_file).read())
+        with open(log.name, 'rb') as f:
+            f.seek(log_start)
+            port_taken = b'Address already in use' in f.read()
+        if proc.poll() is None or attempt == attempts or not port_taken:
+            kill(proc)
             raise RuntimeError('cairnd did not start (exit %s)' % proc.poll())
-        time.sleep(0.02)
-    return proc, int(open(port_file).read())
 
 
 def kill(proc):

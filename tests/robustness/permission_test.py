@@ -105,7 +105,8 @@ class Run:
         code 'started' or 'hung'."""
         if os.path.exists(self.port_file):
             os.remove(self.port_file)
-        proc = subprocess.Popen(AS_USER + [self.cairnd, '--data-dir', data, '--port', '0',
+        proc = subprocess.Popen(AS_USER + [self.cairnd, '--data-dir', data,
+                                           '--port', str(w.unused_port()),
                                            '--port-file', self.port_file],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.time() + 60

@@ -16,6 +16,8 @@
 #include <thread>
 #include <utility>
 
+#include "tests/common/unused_port.h"
+
 #ifndef CAIRND_PATH
 #error "CAIRND_PATH must name the cairnd executable (set by tests/server/CMakeLists.txt)"
 #endif
@@ -26,13 +28,8 @@ namespace {
 
 constexpr auto kStartTimeout = std::chrono::seconds(10);
 constexpr auto kPollInterval = std::chrono::milliseconds(5);
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
+// UnusedPort() can race with another process taking the port first.
+constexpr int kStartAttempts = 3;
 
 ExitStatus FromWaitStatus(int status) {
   ExitStatus result;
@@ -92,6 +89,13 @@ std::optional<ExitStatus> WaitPid(pid_t pid, std::chrono::milliseconds timeout) 
 
 }  // namespace
 
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
 std::string ExitStatus::ToString() const {
   if (exited) return "exited with code " + std::to_string(code);
   return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
@@ -111,10 +115,12 @@ testing::AssertionResult CairndProcess::Spawn() {
   if (running()) return testing::AssertionFailure() << "cairnd is already running";
   std::error_code ignored;
   std::filesystem::remove(port_file_, ignored);
-  std::vector<std::string> args = {CAIRND_PATH, "--data-dir",  data_dir_, "--port",
-                                   "0",         "--port-file", port_file_};
+  std::vector<std::string> args = {CAIRND_PATH, "--data-dir", data_dir_, "--port-file", port_file_};
   if (std::find(flags_.begin(), flags_.end(), "--bind") == flags_.end()) {
     args.insert(args.end(), {"--bind", "127.0.0.1"});
+  }
+  if (std::find(flags_.begin(), flags_.end(), "--port") == flags_.end()) {
+    args.insert(args.end(), {"--port", std::to_string(test::UnusedPort())});
   }
   args.insert(args.end(), flags_.begin(), flags_.end());
 
@@ -131,9 +137,15 @@ testing::AssertionResult CairndProcess::Spawn() {
 }
 
 testing::AssertionResult CairndProcess::Start() {
-  testing::AssertionResult spawned = Spawn();
-  if (!spawned) return spawned;
-  return WaitForPortFile(kStartTimeout);
+  for (int attempt = 1;; ++attempt) {
+    const size_t log_before = Log().size();
+    testing::AssertionResult spawned = Spawn();
+    if (!spawned) return spawned;
+    testing::AssertionResult listening = WaitForPortFile(kStartTimeout);
+    const bool port_taken = !listening && !running() &&
+                            Log().find("Address already in use", log_before) != std::string::npos;
+    if (!port_taken || attempt == kStartAttempts) return listening;
+  }
 }
 
 testing::AssertionResult CairndProcess::Restart() {
@@ -144,7 +156,7 @@ testing::AssertionResult CairndProcess::Restart() {
 testing::AssertionResult CairndProcess::WaitForPortFile(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    std::string contents = ReadFile(port_file_);
+    std::string contents = ReadWholeFile(port_file_);
     if (!contents.empty() && contents.back() == '\n') {
       char* end = nullptr;
       unsigned long port = std::strtoul(contents.c_str(), &end, 10);
@@ -221,12 +233,12 @@ CairndRun RunCairnd(const std::string& root, const std::vector<std::string>& arg
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
   }
-  run.out = ReadFile(out_path);
-  run.err = ReadFile(err_path);
+  run.out = ReadWholeFile(out_path);
+  run.err = ReadWholeFile(err_path);
   return run;
 }
 
-std::string CairndProcess::Log() const { return ReadFile(log_path_); }
+std::string CairndProcess::Log() const { return ReadWholeFile(log_path_); }
 
 std::string CairndProcess::LogTail(size_t bytes) const {
   std::string log = Log();

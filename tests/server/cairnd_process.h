@@ -7,11 +7,13 @@
 //   root/cairnd.log  cairnd's stdout and stderr, appended across restarts
 //
 // Contract:
-// - Start() forks and execs cairnd with --data-dir, --port 0, --port-file,
-//   --bind 127.0.0.1 unless the extra flags have a --bind, and then the extra
-//   flags, and waits (10 s) until
-//   the port file holds a complete "<port>\n". It fails, with the tail of the
-//   log in the message, if cairnd exits first or the wait times out.
+// - Start() forks and execs cairnd with --data-dir, --port-file, --bind
+//   127.0.0.1 (unless the extra flags hold a --bind), --port P (a free port,
+//   unless the extra flags hold a --port) and then the extra flags, and waits
+//   (10 s) until the port file holds a complete "<port>\n". It fails, with
+//   the tail of the log in the message, if cairnd exits first or the wait
+//   times out; when cairnd exits because the port was taken meanwhile, it
+//   tries again with another (3 tries).
 // - Kill() sends SIGKILL and reaps; Signal() sends any signal without waiting;
 //   WaitExit() reaps within a timeout and reports how cairnd ended.
 // - Restart() kills the running process (if any) and starts again on the same
@@ -38,6 +40,9 @@
 namespace cairn::server_test {
 
 using test::TempDir;
+
+// The whole content of a file; empty if it cannot be read.
+std::string ReadWholeFile(const std::string& path);
 
 // How a reaped process ended.
 struct ExitStatus {

@@ -15,19 +15,13 @@
 #include <vector>
 
 #include "protocol/response.h"
+#include "tests/common/unused_port.h"
 #include "tests/server/server_test_util.h"
 
 namespace cairn::server_test {
 namespace {
 
 using protocol::Response;
-
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
 
 class StartupTest : public CairndTest {};
 
@@ -268,7 +262,8 @@ TEST(StartupFailureTest, RefusalsAreOnStderr) {
 
   CairndProcess holder(dir.path(), {});
   ASSERT_TRUE(holder.Start());
-  expect_refusal({"--data-dir", holder.data_dir(), "--port", "0"}, "in use by another process");
+  expect_refusal({"--data-dir", holder.data_dir(), "--port", std::to_string(test::UnusedPort())},
+                 "in use by another process");
   expect_refusal({"--check", "--data-dir", holder.data_dir()}, "cannot check");
 }
 

@@ -129,33 +129,40 @@ std::optional<std::string> TestClient::ReceiveOnce() {
 }
 
 std::optional<protocol::Response> TestClient::ReadResponse() {
+  return DecodeResponse(
+      &decoder_, [this](std::string* chunk) { return ReadSome(chunk); }, &error_);
+}
+
+std::optional<protocol::Response> DecodeResponse(protocol::FrameDecoder* decoder,
+                                                 const std::function<bool(std::string*)>& read,
+                                                 std::string* error) {
   while (true) {
     protocol::Frame frame;
-    switch (decoder_.Next(&frame)) {
+    switch (decoder->Next(&frame)) {
       case protocol::FrameDecoder::Event::kFrame: {
         protocol::Result<protocol::Response> response =
             protocol::ParseResponse(frame.header, frame.body);
         if (!response.ok()) {
-          error_ = response.error().message;
+          *error = response.error().message;
           return std::nullopt;
         }
         return std::move(response).value();
       }
       case protocol::FrameDecoder::Event::kFatal:
-        error_ = "bad response header: " + decoder_.fatal_error().error.message;
+        *error = "bad response header: " + decoder->fatal_error().error.message;
         return std::nullopt;
       case protocol::FrameDecoder::Event::kNeedMore:
         break;
     }
     std::string chunk;
-    if (!ReadSome(&chunk)) {
-      if (decoder_.buffered_bytes() > 0) {
-        error_ += " (" + std::to_string(decoder_.buffered_bytes()) +
+    if (!read(&chunk)) {
+      if (decoder->buffered_bytes() > 0) {
+        *error += " (" + std::to_string(decoder->buffered_bytes()) +
                   " bytes of an incomplete frame buffered)";
       }
       return std::nullopt;
     }
-    decoder_.Feed(chunk);
+    decoder->Feed(chunk);
   }
 }
 

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,6 +86,13 @@ class TestClient {
   bool closed_ = false;
   std::string error_;
 };
+
+// The next response from decoder, fed by read (which appends what arrives
+// to its argument and returns false, with *error set, when nothing can).
+// nullopt with *error set on a malformed frame or a failed read.
+std::optional<protocol::Response> DecodeResponse(protocol::FrameDecoder* decoder,
+                                                 const std::function<bool(std::string*)>& read,
+                                                 std::string* error);
 
 // Request builders; request_id 0 unless given, which the server echoes, so
 // answers compare equal to the protocol::Response factories.
