@@ -10,6 +10,7 @@ packages=(
   libboost-dev libspdlog-dev nlohmann-json3-dev libxxhash-dev libcli11-dev
   libedit-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   python3 procps strace netcat-openbsd
+  dpkg-dev file  # scripts/package.sh: cpack's dpkg-shlibdeps, and file to find the ELF files
   prometheus  # the metrics test scrapes cairnd with the real thing
 )
 [[ ${1:-} == --fuzz ]] && packages+=(clang-14 libclang-rt-14-dev)
