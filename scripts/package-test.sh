@@ -21,25 +21,24 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
-if [[ -n ${CONTAINER_CLI:-} ]]; then
-  read -r -a CT <<<"$CONTAINER_CLI"
-elif [[ -x $repo/../shared/container/podman ]]; then
-  CT=("$(cd "$repo/../shared/container" && pwd)/podman")
-else
-  CT=(docker)
-fi
+source "$repo/scripts/container-cli.sh"
 PORT=${CAIRN_TEST_PORT:-17170}
 IMAGE=cairn:package-test
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The checks' bookkeeping, shared by this script and the two that run in
+# the container: check DESCRIPTION COMMAND... counts a failure in $failures.
+cat >"$tmp/checks.sh" <<'CHECKS'
 failures=0
 pass() { echo "  ok: $1"; }
 fail() { echo "  FAILED: $1" >&2; failures=$((failures + 1)); }
-check() { # check DESCRIPTION COMMAND...
+check() {
   local what=$1
   shift
   if "$@"; then pass "$what"; else fail "$what"; fi
 }
+CHECKS
+source "$tmp/checks.sh"
 
 start=$SECONDS
 echo "== building the package"
@@ -74,20 +73,13 @@ RUN apt-get update -q \
 # In /root: a container run with systemd gets a tmpfs on /tmp.
 COPY cairn.deb /root/cairn.deb
 RUN DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/cairn.deb
-COPY check.sh check-systemd.sh /
+COPY checks.sh check.sh check-systemd.sh /
 CONTAINERFILE
 cat >"$tmp/check.sh" <<'CHECK'
 #!/bin/bash
 # Runs in the container as root: VERSION and PORT in the environment.
 set -u
-failures=0
-pass() { echo "  ok: $1"; }
-fail() { echo "  FAILED: $1" >&2; failures=$((failures + 1)); }
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
+source /checks.sh
 for program in cairnd cairn-cli cairn-bench; do
   check "$program --version prints '$program $VERSION'" \
     test "$($program --version)" = "$program $VERSION"
@@ -138,14 +130,7 @@ cat >"$tmp/check-systemd.sh" <<'CHECK'
 # systemd, then the unit runs for real: User=, StateDirectory=, the
 # sandboxing, the stop by SIGTERM.
 set -u
-failures=0
-pass() { echo "  ok: $1"; }
-fail() { echo "  FAILED: $1" >&2; failures=$((failures + 1)); }
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
+source /checks.sh
 dpkg --purge cairn >/dev/null 2>&1
 dpkg -i /root/cairn.deb >/dev/null 2>&1
 check "postinst enables the unit where systemd runs" test "$(systemctl is-enabled cairnd)" = enabled
