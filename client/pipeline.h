@@ -88,7 +88,7 @@ class Pipeline {
   const std::shared_ptr<Client*> client_;
   const AnswerHandler on_answer_;
   const AnswerHandler count_and_deliver_;  // counts, then calls on_answer_
-  Connection* connection_ = nullptr;       // the client's, during a round (round open)
+  Connection* connection_ = nullptr;       // the client's while a round is open
   Status failure_;
   size_t sent_ = 0;
   size_t answered_ = 0;

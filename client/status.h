@@ -9,8 +9,8 @@
 //   kConnectFailed the request may or may not have been executed (client.h
 //   says which calls are safe to retry), and the next call reconnects.
 // - kMisuse is a bug in the caller: a call the contract of client.h or
-//   pipeline.h forbids at that moment. Nothing was sent and nothing changed;
-//   the Client and its Pipeline keep working.
+//   pipeline.h forbids at that moment. Nothing was sent and the call changed
+//   nothing; the Client and an open Pipeline keep working.
 #pragma once
 
 #include <cstdint>
