@@ -1,6 +1,5 @@
 #include "client/client.h"
 
-#include <cassert>
 #include <utility>
 
 #include "client/connection.h"
@@ -27,16 +26,47 @@ Status StatusOf(const Result<protocol::Response>& answer) {
 }  // namespace
 
 Client::Client(ClientOptions options) : options_(std::move(options)) {}
-Client::~Client() = default;
-Client::Client(Client&&) noexcept = default;
-Client& Client::operator=(Client&&) noexcept = default;
+
+Client::~Client() { DetachPipelines(); }
+
+Client::Client(Client&& other) noexcept
+    : options_(std::move(other.options_)),
+      connection_(std::move(other.connection_)),
+      round_owner_(std::exchange(other.round_owner_, nullptr)) {
+  // The pipelines stay with the object they were given.
+  other.DetachPipelines();
+  if (round_owner_ != nullptr) EndRound();
+}
+
+Client& Client::operator=(Client&& other) noexcept {
+  if (this == &other) return *this;
+  DetachPipelines();
+  other.DetachPipelines();
+  options_ = std::move(other.options_);
+  connection_ = std::move(other.connection_);
+  round_owner_ = std::exchange(other.round_owner_, nullptr);
+  if (round_owner_ != nullptr) EndRound();
+  return *this;
+}
 
 Status Client::Connect() { return Ready().status(); }
 
-void Client::Close() { connection_.reset(); }
+Status Client::Close() {
+  if (round_owner_ != nullptr) {
+    return Status(Code::kMisuse,
+                  "Close() while a pipeline is open on this client (between its first Add() and "
+                  "Finish()); not closed");
+  }
+  connection_.reset();
+  return Status();
+}
 
 Result<Connection*> Client::Ready() {
-  assert(connection_ == nullptr || connection_->in_flight() == 0);
+  if (round_owner_ != nullptr) {
+    return Status(Code::kMisuse,
+                  "a call was made while a pipeline is open on this client (between its first "
+                  "Add() and Finish()); not sent");
+  }
   if (connection_ != nullptr && connection_->IsStale()) connection_.reset();
   if (connection_ == nullptr) {
     Result<std::unique_ptr<Connection>> opened = Connection::Open(options_);
@@ -46,7 +76,29 @@ Result<Connection*> Client::Ready() {
   return connection_.get();
 }
 
+Result<Connection*> Client::BeginRound(const Pipeline* pipeline) {
+  Result<Connection*> connection = Ready();  // kMisuse while another round is open
+  if (connection.ok()) round_owner_ = pipeline;
+  return connection;
+}
+
+void Client::EndRound() {
+  if (connection_ != nullptr && connection_->in_flight() > 0) connection_.reset();
+  round_owner_ = nullptr;
+}
+
 void Client::Drop() { connection_.reset(); }
+
+const std::shared_ptr<Client*>& Client::Anchor() {
+  if (anchor_ == nullptr) anchor_ = std::make_shared<Client*>(this);
+  return anchor_;
+}
+
+void Client::DetachPipelines() {
+  if (anchor_ == nullptr) return;
+  *anchor_ = nullptr;
+  anchor_.reset();
+}
 
 Result<protocol::Response> Client::Call(const protocol::Request& request) {
   Result<Connection*> connection = Ready();

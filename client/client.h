@@ -34,6 +34,13 @@
 //   it can overwrite a newer write of another client; Incr would add twice.
 //   To retry a write safely, make it a Cas on the version last read.
 //
+// Pipelines. While a Pipeline (pipeline.h) has a round open on this Client
+// (from its first Add() to the end of its Finish()), the connection is the
+// pipeline's: every call here, Connect() and Close() return kMisuse without
+// sending or changing anything, and the pipeline goes on. Moving or
+// destroying a Client detaches its pipelines (their calls return kMisuse);
+// an open round ends, and its connection is closed if answers were pending.
+//
 // Thread safety. A Client is not thread-safe: use one Client per thread (or
 // lock around it). Separate Clients share nothing. ClientPool
 // (client_pool.h) hands Clients out to threads.
@@ -56,6 +63,7 @@
 namespace cairn {
 
 class Connection;
+class Pipeline;
 
 class Client {
  public:
@@ -69,8 +77,9 @@ class Client {
   // Connects now, if not connected, to report an unreachable server or a
   // refused token early; the calls below connect on their own otherwise.
   Status Connect();
-  // Closes the connection; the next call opens a new one.
-  void Close();
+  // Closes the connection; the next call opens a new one. kMisuse, closing
+  // nothing, while a Pipeline is open on this Client.
+  Status Close();
 
   const ClientOptions& options() const { return options_; }
 
@@ -107,21 +116,37 @@ class Client {
 
   // Sends any request and returns the server's answer, whatever its status
   // (a server error is an answer here, not a failure); the functions of
-  // reply.h read it. An accepted AUTH is remembered as Auth() does.
+  // reply.h read it. An accepted AUTH is remembered as Auth() does. Every
+  // call above goes through here, so each returns kMisuse, unsent, while a
+  // Pipeline is open on this Client.
   // REQUIRES: request is valid for its opcode (protocol::EncodeRequest).
   Result<protocol::Response> Call(const protocol::Request& request);
 
  private:
   friend class Pipeline;
 
-  // The open connection, opened (or replaced, when stale) as needed.
-  // REQUIRES: no Pipeline has requests in flight on this Client.
+  // The open connection, opened (or replaced, when stale) as needed;
+  // kMisuse while a pipeline round is open.
   Result<Connection*> Ready();
+  // Opens pipeline's round: from here until EndRound() the connection is
+  // the pipeline's and Ready() refuses every other caller, this one
+  // included: kMisuse when a round is open already.
+  Result<Connection*> BeginRound(const Pipeline* pipeline);
+  // Ends the open round; its connection is dropped if answers are pending,
+  // since nobody will read them.
+  void EndRound();
   // Forgets a connection that failed; the next call opens a new one.
   void Drop();
+  // Where this Client's pipelines find it: holds this Client until it is
+  // moved or destroyed, then nullptr. Made on first use.
+  const std::shared_ptr<Client*>& Anchor();
+  // Empties the anchor: the pipelines holding it are detached.
+  void DetachPipelines();
 
   ClientOptions options_;
   std::unique_ptr<Connection> connection_;
+  const Pipeline* round_owner_ = nullptr;  // the pipeline whose round is open, if any
+  std::shared_ptr<Client*> anchor_;
 };
 
 }  // namespace cairn

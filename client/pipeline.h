@@ -26,15 +26,21 @@
 // retry safety). After Finish() the pipeline starts a new round on the next
 // Add(), on a new connection if the old one failed.
 //
-// REQUIRES: from the first Add() to the end of Finish() the Client makes no
-// other call. Destroying a pipeline with requests in flight closes the
-// Client's connection (their answers are lost). The callback runs inside
-// Add(), Flush() and Finish(), possibly for the request being added; it must
-// not use the Client. Thread safety is the Client's: one thread at a time.
+// Misuse. From the first Add() to the end of Finish() (a round) the
+// pipeline owns the Client's connection: the Client's own calls, Connect(),
+// Close(), and a second Pipeline's Add() on the same Client return kMisuse
+// without sending anything, and this pipeline goes on. Moving or destroying
+// the Client detaches the pipeline: its calls return kMisuse from then on.
+// Destroying a pipeline in mid-round ends the round and, if answers are
+// pending, closes the Client's connection (those answers are lost). The
+// callback runs inside Add(), Flush() and Finish(), possibly for the request
+// being added; it must not move or destroy the Client (its calls return
+// kMisuse). Thread safety is the Client's: one thread at a time.
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 
 #include "client/client.h"
 #include "client/status.h"
@@ -52,20 +58,20 @@ class Pipeline {
 
   using AnswerHandler = std::function<void(protocol::Response)>;
 
-  // REQUIRES: *client outlives the pipeline.
   Pipeline(Client* client, AnswerHandler on_answer);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  // Queues request (connecting first if needed), writing the queue when it
-  // holds kFlushBytes. REQUIRES: request is valid for its opcode.
+  // Queues request (opening the round, and connecting, if needed), writing
+  // the queue when it holds kFlushBytes. REQUIRES: request is valid for its
+  // opcode.
   Status Add(const protocol::Request& request);
   // Writes what is queued without waiting for the answers (those that have
   // arrived meanwhile are delivered): for a producer about to block, so the
   // requests already added do not wait in the buffer.
   Status Flush();
-  // Writes what is queued and waits for every answer.
+  // Writes what is queued, waits for every answer, and ends the round.
   Status Finish();
 
   // Requests queued, and answers delivered, since construction.
@@ -73,14 +79,16 @@ class Pipeline {
   size_t answered() const { return answered_; }
 
  private:
+  // REQUIRES: a round is open and the Client is still there.
   Status Exchange(bool wait_for_answers);
   // Ends the round with status: drops the connection, refuses later Add()s.
   Status Fail(Status status);
 
-  Client* const client_;
+  // *client_ is the Client, or nullptr once it was moved or destroyed.
+  const std::shared_ptr<Client*> client_;
   const AnswerHandler on_answer_;
   const AnswerHandler count_and_deliver_;  // counts, then calls on_answer_
-  Connection* connection_ = nullptr;       // the client's, during a round
+  Connection* connection_ = nullptr;       // the client's while a round is open
   Status failure_;
   size_t sent_ = 0;
   size_t answered_ = 0;

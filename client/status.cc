@@ -36,6 +36,8 @@ std::string_view CodeName(Code code) {
       return "TIMEOUT";
     case Code::kProtocolError:
       return "PROTOCOL_ERROR";
+    case Code::kMisuse:
+      return "MISUSE";
   }
   return "UNKNOWN";
 }

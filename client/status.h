@@ -8,6 +8,9 @@
 // - After a connection error no answer arrived: unless the code is
 //   kConnectFailed the request may or may not have been executed (client.h
 //   says which calls are safe to retry), and the next call reconnects.
+// - kMisuse is a bug in the caller: a call the contract of client.h or
+//   pipeline.h forbids at that moment. Nothing was sent and the call changed
+//   nothing; the Client and an open Pipeline keep working.
 #pragma once
 
 #include <cstdint>
@@ -37,10 +40,12 @@ enum class Code : uint8_t {
   kConnectionLost,  // the connection broke or closed before the answer arrived
   kTimeout,         // no progress for ClientOptions::io_timeout; the connection is dropped
   kProtocolError,   // the answer does not follow docs/protocol.md
+  // Raised on this side before anything is sent.
+  kMisuse,  // a call the contract forbids now, e.g. Client::Call while a Pipeline is open
 };
 
 // "OK", "NOT_FOUND", ... exactly as docs/protocol.md names the server statuses;
-// "CONNECT_FAILED", "CONNECTION_LOST", "TIMEOUT", "PROTOCOL_ERROR".
+// "CONNECT_FAILED", "CONNECTION_LOST", "TIMEOUT", "PROTOCOL_ERROR", "MISUSE".
 std::string_view CodeName(Code code);
 
 class Status {
@@ -54,7 +59,9 @@ class Status {
 
   // A non-OK answer from the server.
   bool IsServerError() const { return !ok() && code_ < Code::kConnectFailed; }
-  bool IsConnectionError() const { return code_ >= Code::kConnectFailed; }
+  bool IsConnectionError() const {
+    return code_ >= Code::kConnectFailed && code_ <= Code::kProtocolError;
+  }
 
   // "OK", or the code name, then ": " and the message when there is one.
   std::string ToString() const;

@@ -24,13 +24,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
 # ---- settings
-if [[ -n ${CONTAINER_CLI:-} ]]; then
-  read -r -a CT <<<"$CONTAINER_CLI"
-elif [[ -x $repo/../shared/container/podman ]]; then
-  CT=("$(cd "$repo/../shared/container" && pwd)/podman")
-else
-  CT=(docker)
-fi
+source "$repo/scripts/container-cli.sh"
 PORT=${CAIRN_TEST_PORT:-17070}
 TLS_PORT=${CAIRN_TEST_TLS_PORT:-17443}
 N=${CAIRN_TEST_KEYS:-200}

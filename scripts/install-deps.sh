@@ -11,6 +11,7 @@ packages=(
   libedit-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
   openssl  # the TLS tests make their certificates with it
   python3 procps strace netcat-openbsd
+  dpkg-dev file  # scripts/package.sh: cpack's dpkg-shlibdeps, and file to find the ELF files
   prometheus  # the metrics test scrapes cairnd with the real thing
 )
 [[ ${1:-} == --fuzz ]] && packages+=(clang-14 libclang-rt-14-dev)

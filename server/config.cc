@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "cairn/version.h"
 #include "server/tls_config.h"
 
 namespace cairn::server {
@@ -227,6 +228,8 @@ ParseOutcome ParseConfig(int argc, char** argv, Config* config, int* exit_code) 
          "serve Prometheus metrics at http://METRICS_BIND:PORT/metrics (0: off; 9187 is usual)");
   b.Bind("metrics-bind", &config->metrics_bind,
          "address of the metrics listener (no auth on it: keep it private)");
+  app.set_version_flag("--version", std::string("cairnd ") + kVersion,
+                       "Print the version and exit");
   app.add_flag("--check", config->check,
                "verify the data directory without changing it, print a report, exit "
                "(0 healthy, 2 damaged, 3 not a Cairn data directory)");

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cairn/version.h"
 #include "client/cli/tls_flags.h"
 #include "protocol/request.h"
 
@@ -59,6 +60,8 @@ std::string ParseRatio(const std::string& ratio, uint32_t* reads, uint32_t* writ
 ParseOutcome ParseOptions(int argc, char** argv, BenchOptions* options, int* exit_code) {
   CLI::App app("cairn-bench: the Cairn load generator (redis-benchmark's flags)", "cairn-bench");
   app.set_help_flag("--help", "Print this help and exit");  // -h is the host
+  app.set_version_flag("--version", std::string("cairn-bench ") + kVersion,
+                       "Print the version and exit");
   app.footer(kFooter);
   std::string tests = kDefaultTests;
   std::string ratio = "1:1";

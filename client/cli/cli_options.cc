@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cairn/version.h"
 #include "client/cli/tls_flags.h"
 
 namespace cairn::cli {
@@ -57,6 +58,8 @@ bool ReadToken(const std::string& path, std::string* token) {
 ParseOutcome ParseCommandLine(int argc, char** argv, CliOptions* options, int* exit_code) {
   CLI::App app("cairn-cli: the Cairn command line client", "cairn-cli");
   app.set_help_flag("--help", "Print this help and exit");  // -h is the host
+  app.set_version_flag("--version", std::string("cairn-cli ") + kVersion,
+                       "Print the version and exit");
   app.footer(kFooter);
   // Everything after the first positional is the command, taken literally
   // (so a value may start with '-').
@@ -102,6 +105,9 @@ ParseOutcome ParseCommandLine(int argc, char** argv, CliOptions* options, int* e
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
     *exit_code = app.exit(help);
+    return ParseOutcome::kExit;
+  } catch (const CLI::CallForVersion& version) {
+    *exit_code = app.exit(version);
     return ParseOutcome::kExit;
   } catch (const CLI::ParseError& error) {
     app.exit(error);

@@ -4,12 +4,14 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "client/cli/ascii.h"
 #include "protocol/text.h"
 
 namespace cairn::cli {
@@ -98,16 +100,17 @@ int RunEditor(Session* session, std::string prompt) {
 }  // namespace
 
 bool IsAuthLine(std::string_view line) {
-  size_t start = line.find_first_not_of(" \t");
+  // Decoded as the request will be, so "\x41UTH" and "auth" are AUTH too.
+  protocol::Result<std::vector<std::string>> tokens = protocol::TokenizeTextLine(line);
+  if (tokens.ok()) return !tokens.value().empty() && EqualsIgnoreCase(tokens.value()[0], "AUTH");
+  // The line does not tokenize, so it will not be sent, but the user may
+  // recall it to fix it. Only an unquoted first token is certain: it is its
+  // bytes as they are, up to the tokenizer's separators (space and tab).
+  const size_t start = line.find_first_not_of(" \t");
   if (start == std::string_view::npos) return false;
-  if (line[start] == '"') ++start;  // a quoted command name
-  const std::string_view word = line.substr(start, 4);
-  if (word.size() < 4) return false;
-  for (size_t i = 0; i < 4; ++i) {
-    if (std::tolower(static_cast<unsigned char>(word[i])) != "auth"[i]) return false;
-  }
-  const size_t next = start + 4;
-  return next == line.size() || line[next] == ' ' || line[next] == '\t' || line[next] == '"';
+  if (line[start] == '"') return true;  // cannot tell; may be AUTH
+  const size_t end = line.find_first_of(" \t", start);
+  return EqualsIgnoreCase(line.substr(start, end - start), "AUTH");
 }
 
 int RunInteractive(Session* session, const std::string& prompt) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "client/cli/terminal_text.h"
 #include "client/reply.h"
 #include "protocol/text.h"
 
@@ -61,7 +62,7 @@ Result<std::string> Payload(Format format, const protocol::Request& request,
     case Opcode::kStats: {
       Result<nlohmann::json> stats = ReadStatsReply(response);
       if (!stats.ok()) return stats.status();
-      return response.fields[0] + "\n";
+      return TerminalSafe(response.fields[0]) + "\n";
     }
     case Opcode::kPut:
     case Opcode::kDelete:
@@ -79,12 +80,14 @@ Result<std::string> Payload(Format format, const protocol::Request& request,
 
 Printed FormatAnswer(Format format, const protocol::Request& request,
                      const protocol::Response& response) {
-  if (format == Format::kQuoted) return {protocol::FormatTextResponse(request, response), ""};
+  if (format == Format::kQuoted) {
+    return {TerminalSafe(protocol::FormatTextResponse(request, response)), ""};
+  }
   if (response.status != StatusCode::kOk) {
-    return {"", protocol::FormatTextResponse(request, response)};
+    return {"", TerminalSafe(protocol::FormatTextResponse(request, response))};
   }
   Result<std::string> payload = Payload(format, request, response);
-  if (!payload.ok()) return {"", payload.status().ToString() + "\n"};
+  if (!payload.ok()) return {"", TerminalSafe(payload.status().ToString()) + "\n"};
   return {std::move(payload).value(), ""};
 }
 
@@ -108,16 +111,18 @@ int ExitCodeOf(const protocol::Response& response) {
 }
 
 std::string DescribeFailure(const Status& status) {
+  // The message may quote the server (a refused AUTH, a bad answer).
+  const std::string message = TerminalSafe(status.message());
   switch (status.code()) {
     case Code::kConnectFailed:
-      return "cairn-cli: " + status.message();
+      return "cairn-cli: " + message;
     case Code::kTimeout:
-      return "cairn-cli: timed out: " + status.message();
+      return "cairn-cli: timed out: " + message;
     case Code::kUnauthorized:
-      return "cairn-cli: authentication failed: " + status.message() +
+      return "cairn-cli: authentication failed: " + message +
              " (check --auth-token-file or CAIRN_AUTH_TOKEN)";
     default:
-      return "cairn-cli: " + status.ToString();
+      return "cairn-cli: " + TerminalSafe(status.ToString());
   }
 }
 

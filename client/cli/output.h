@@ -6,6 +6,9 @@
 //   (GET, INCR, PING's message) as raw bytes or lowercase hex, a version in
 //   decimal (PUT DEL CAS SNAPSHOT), the STATS JSON, a SCAN key then its
 //   value. An answer that is not OK goes to stderr as its text-protocol line.
+// Everything but the raw and hex payloads is TerminalSafe (terminal_text.h):
+// the server's messages, STATS, and the quoted answer lines cannot drive a
+// terminal. Raw payloads are the bytes as stored, for pipes and for --raw.
 #pragma once
 
 #include <string>

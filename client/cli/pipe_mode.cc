@@ -12,6 +12,7 @@
 #include "client/cli/cli_options.h"
 #include "client/cli/output.h"
 #include "client/cli/parse_limits.h"
+#include "client/cli/terminal_text.h"
 #include "client/pipeline.h"
 #include "protocol/line_splitter.h"
 #include "protocol/text.h"
@@ -120,10 +121,10 @@ class PipeRun {
     }
   }
 
-  // An error on a line; text ends in "\n".
+  // An error on a line; text ends in "\n", and may quote the server.
   void Report(size_t line, const std::string& text) {
     ++errors_;
-    std::cerr << "line " << line << ": " << text;
+    std::cerr << "line " << line << ": " << TerminalSafe(text);
   }
 
   static bool StdinReady() {

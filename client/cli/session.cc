@@ -2,12 +2,12 @@
 
 #include <unistd.h>
 
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "client/cli/ascii.h"
 #include "client/cli/help_text.h"
 #include "client/cli/output.h"
 #include "client/cli/parse_limits.h"
@@ -16,17 +16,6 @@
 namespace cairn::cli {
 
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // "  (0.42 ms)" before the final newline of text.
 std::string WithTiming(std::string text, std::chrono::steady_clock::duration elapsed) {

@@ -104,6 +104,31 @@ TEST_F(CliInteractiveTest, HistoryIsSavedWithoutAuthAndRecalledNextTime) {
   EXPECT_EQ(cli.WaitExit(), std::optional<int>(0)) << cli.output();
 }
 
+TEST_F(CliInteractiveTest, AuthIsRecognisedAfterDecodingItsQuotingAndNeverSaved) {
+  {
+    PtyProcess cli;
+    ASSERT_NO_FATAL_FAILURE(StartCli(&cli));
+    for (const std::string line : {
+             "\"\\x41UTH\" escaped-secret",        // "\x41UTH": A by its code
+             "\"aUtH\" quoted-secret",             // quoted, mixed case
+             "  \"\\x61uth\"  \"spaced-secret\"",  // escaped lowercase, spaced
+             "\"\\x41UTH\" \"broken-secret\\q\"",  // does not tokenize: kept out
+             "PUT greeting \"unterminated",        // does not tokenize, not AUTH
+             "GET greeting",
+         }) {
+      cli.Send(line + kEnter);
+      ASSERT_TRUE(cli.WaitFor(Prompt())) << line;
+    }
+    cli.Send(std::string("quit") + kEnter);
+    ASSERT_EQ(cli.WaitExit(), std::optional<int>(0)) << cli.output();
+  }
+  const std::string history = DecodeHistory(ReadFile(HistoryFile()));
+  EXPECT_EQ(history.find("secret"), std::string::npos) << history;
+  // (libedit may escape the quote in the file; the word is enough.)
+  EXPECT_NE(history.find("unterminated"), std::string::npos) << history;
+  EXPECT_NE(history.find("GET greeting"), std::string::npos) << history;
+}
+
 TEST_F(CliInteractiveTest, HelpAndErrorsAndTiming) {
   PtyProcess cli;
   ASSERT_NO_FATAL_FAILURE(StartCli(&cli));
