@@ -8,26 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/openssl_errors.h"
+
 namespace cairn {
 
 namespace {
-
-// OpenSSL's queued reasons, oldest first, and clears them.
-std::string Reasons() {
-  std::string reasons;
-  while (const unsigned long code = ERR_get_error()) {
-    const char* reason = ERR_reason_error_string(code);
-    char fallback[256];
-    if (reason == nullptr) {
-      ERR_error_string_n(code, fallback, sizeof(fallback));
-      reason = fallback;
-    }
-    if (reasons.find(reason) != std::string::npos) continue;
-    if (!reasons.empty()) reasons += ": ";
-    reasons += reason;
-  }
-  return reasons;
-}
 
 bool IsIpAddress(const std::string& name) {
   unsigned char address[sizeof(in6_addr)];
@@ -106,7 +91,7 @@ Result<std::unique_ptr<TlsChannel>> TlsChannel::Handshake(int fd, const std::str
   };
   ERR_clear_error();
   SSL_CTX* context = SSL_CTX_new(TLS_client_method());
-  if (context == nullptr) return failure("cannot make a TLS context: " + Reasons());
+  if (context == nullptr) return failure("cannot make a TLS context: " + OpenSslReasons());
   std::unique_ptr<TlsChannel> channel(new TlsChannel(context, nullptr, peer));
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
   // Socket::WriteSome's callers retry with the rest of their buffer, which
@@ -119,7 +104,7 @@ Result<std::unique_ptr<TlsChannel>> TlsChannel::Handshake(int fd, const std::str
     const bool loaded = tls.ca_file.empty() ? SSL_CTX_set_default_verify_paths(context) == 1
                                             : SSL_CTX_load_verify_locations(
                                                   context, tls.ca_file.c_str(), nullptr) == 1;
-    if (!loaded) return failure("cannot load CA file " + tls.ca_file + ": " + Reasons());
+    if (!loaded) return failure("cannot load CA file " + tls.ca_file + ": " + OpenSslReasons());
     SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
   }
   if (tls.cert_file.empty() != tls.key_file.empty()) {
@@ -127,15 +112,15 @@ Result<std::unique_ptr<TlsChannel>> TlsChannel::Handshake(int fd, const std::str
   }
   if (!tls.cert_file.empty()) {
     if (SSL_CTX_use_certificate_chain_file(context, tls.cert_file.c_str()) != 1) {
-      return failure("cannot load client certificate " + tls.cert_file + ": " + Reasons());
+      return failure("cannot load client certificate " + tls.cert_file + ": " + OpenSslReasons());
     }
     if (SSL_CTX_use_PrivateKey_file(context, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-      return failure("cannot load client key " + tls.key_file + ": " + Reasons());
+      return failure("cannot load client key " + tls.key_file + ": " + OpenSslReasons());
     }
   }
   channel->ssl_ = SSL_new(context);
   BIO* bio = channel->ssl_ == nullptr ? nullptr : NewSocketBio(fd);
-  if (bio == nullptr) return failure("cannot make a TLS session: " + Reasons());
+  if (bio == nullptr) return failure("cannot make a TLS session: " + OpenSslReasons());
   SSL_set_bio(channel->ssl_, bio, bio);
   const std::string name = tls.server_name.empty() ? host : tls.server_name;
   const bool ip = IsIpAddress(name);
@@ -144,7 +129,7 @@ Result<std::unique_ptr<TlsChannel>> TlsChannel::Handshake(int fd, const std::str
     X509_VERIFY_PARAM* param = SSL_get0_param(channel->ssl_);
     const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
                        : X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
-    if (set != 1) return failure("cannot verify the name " + name + ": " + Reasons());
+    if (set != 1) return failure("cannot verify the name " + name + ": " + OpenSslReasons());
   }
   while (true) {
     errno = 0;
@@ -156,7 +141,7 @@ Result<std::unique_ptr<TlsChannel>> TlsChannel::Handshake(int fd, const std::str
       if (!waited.ok()) return failure("handshake: " + waited.message());
       continue;
     }
-    std::string reason = Reasons();
+    std::string reason = OpenSslReasons();
     const long verified = SSL_get_verify_result(channel->ssl_);
     if (verified != X509_V_OK) {
       reason += std::string(reason.empty() ? "" : ": ") + X509_verify_cert_error_string(verified);
@@ -221,7 +206,7 @@ bool TlsChannel::IsStale() {
 }
 
 Status TlsChannel::Lost(int error, const char* what) {
-  std::string reason = Reasons();
+  std::string reason = OpenSslReasons();
   if (reason.empty()) {
     reason = error == SSL_ERROR_SYSCALL && errno != 0 ? std::strerror(errno) : "TLS error";
   }

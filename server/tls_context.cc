@@ -11,6 +11,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "common/openssl_errors.h"
+
 namespace cairn::server {
 
 namespace {
@@ -21,20 +23,10 @@ namespace ssl = boost::asio::ssl;
 // made under, or OpenSSL refuses them when client certificates are verified.
 constexpr unsigned char kSessionIdContext[] = "cairnd";
 
-// OpenSSL's reasons for the last failure, oldest first, and clears them.
-std::string OpenSslReasons() {
-  std::string reasons;
-  while (const unsigned long code = ERR_get_error()) {
-    const char* reason = ERR_reason_error_string(code);
-    char fallback[256];
-    if (reason == nullptr) {
-      ERR_error_string_n(code, fallback, sizeof(fallback));
-      reason = fallback;
-    }
-    if (reasons.find(reason) != std::string::npos) continue;
-    if (!reasons.empty()) reasons += ": ";
-    reasons += reason;
-  }
+// OpenSSL's reasons for the last failure, or a placeholder when it queued
+// none.
+std::string FailureReasons() {
+  std::string reasons = OpenSslReasons();
   return reasons.empty() ? "unknown OpenSSL error" : reasons;
 }
 
@@ -63,16 +55,16 @@ std::shared_ptr<ssl::context> Build(const TlsFiles& files, std::string* error) {
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_default_passwd_cb(native, NoPassword);
   if (SSL_CTX_use_certificate_chain_file(native, files.cert_file.c_str()) != 1) {
-    *error = "--tls-cert-file " + files.cert_file + ": " + OpenSslReasons();
+    *error = "--tls-cert-file " + files.cert_file + ": " + FailureReasons();
     return nullptr;
   }
   if (SSL_CTX_use_PrivateKey_file(native, files.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    *error = "--tls-key-file " + files.key_file + ": " + OpenSslReasons();
+    *error = "--tls-key-file " + files.key_file + ": " + FailureReasons();
     return nullptr;
   }
   if (SSL_CTX_check_private_key(native) != 1) {
     *error = "--tls-key-file " + files.key_file + " does not match the certificate in " +
-             "--tls-cert-file " + files.cert_file + ": " + OpenSslReasons();
+             "--tls-cert-file " + files.cert_file + ": " + FailureReasons();
     return nullptr;
   }
   if (!files.ca_cert_file.empty()) {
@@ -80,7 +72,7 @@ std::shared_ptr<ssl::context> Build(const TlsFiles& files, std::string* error) {
     if (names == nullptr ||
         SSL_CTX_load_verify_locations(native, files.ca_cert_file.c_str(), nullptr) != 1) {
       if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
-      *error = "--tls-ca-cert-file " + files.ca_cert_file + ": " + OpenSslReasons();
+      *error = "--tls-ca-cert-file " + files.ca_cert_file + ": " + FailureReasons();
       return nullptr;
     }
     // Tells clients which CA their certificate must come from.
