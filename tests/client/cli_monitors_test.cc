@@ -39,7 +39,7 @@ TEST_F(CliMonitorsTest, LatencyStopsAtCtrlCWithItsLastLine) {
 
 TEST_F(CliMonitorsTest, LatencyAgainstNoServerIsAnError) {
   const RunOutput run = RunProcess(
-      {CAIRN_CLI_PATH, "-p", std::to_string(ClosedPort()), "--latency"}, CliEnvironment());
+      {CAIRN_CLI_PATH, "-p", std::to_string(test::UnusedPort()), "--latency"}, CliEnvironment());
   EXPECT_EQ(run.exit_code, 2) << Describe(run);
   EXPECT_NE(run.err.find("Connection refused"), std::string::npos) << Describe(run);
 }

@@ -65,8 +65,8 @@ TEST_F(CliOneShotTest, HelpListsTheExitCodes) {
 }
 
 TEST_F(CliOneShotTest, RefusedConnectionIsAClearError) {
-  const RunOutput run =
-      RunProcess({CAIRN_CLI_PATH, "-p", std::to_string(ClosedPort()), "PING"}, CliEnvironment());
+  const RunOutput run = RunProcess(
+      {CAIRN_CLI_PATH, "-p", std::to_string(test::UnusedPort()), "PING"}, CliEnvironment());
   EXPECT_EQ(run.exit_code, 2) << Describe(run);
   EXPECT_NE(run.err.find("cannot connect to 127.0.0.1:"), std::string::npos) << Describe(run);
   EXPECT_NE(run.err.find("Connection refused"), std::string::npos) << Describe(run);

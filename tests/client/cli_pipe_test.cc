@@ -120,8 +120,9 @@ TEST_F(CliPipeTest, LinesOfASlowProducerAreSentWithoutWaitingForTheEnd) {
 }
 
 TEST_F(CliPipeTest, UnreachableServerIsAnError) {
-  const RunOutput run = RunProcess({CAIRN_CLI_PATH, "-p", std::to_string(ClosedPort()), "--pipe"},
-                                   CliEnvironment(), "PUT a 1\n");
+  const RunOutput run =
+      RunProcess({CAIRN_CLI_PATH, "-p", std::to_string(test::UnusedPort()), "--pipe"},
+                 CliEnvironment(), "PUT a 1\n");
   EXPECT_EQ(run.exit_code, 2) << Describe(run);
   EXPECT_NE(run.err.find("Connection refused"), std::string::npos) << Describe(run);
 }

@@ -5,15 +5,11 @@
 // - StartServer(flags) is fatal on failure: call it as
 //   ASSERT_NO_FATAL_FAILURE(StartServer()).
 // - Ok(status or result) is an AssertionResult that prints the status.
-// - ClosedPort() is a loopback port with nothing listening.
+// - A port with nothing listening: test::UnusedPort() (tests/common).
 // - TearDown prints the tail of cairnd's log when the test failed.
 #pragma once
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <iostream>
@@ -27,6 +23,7 @@
 #include "client/status.h"
 #include "protocol/text.h"
 #include "tests/client/cairnd_server.h"
+#include "tests/common/unused_port.h"
 
 namespace cairn {
 
@@ -49,19 +46,6 @@ inline testing::AssertionResult Ok(const Status& status) {
 template <typename T>
 testing::AssertionResult Ok(const Result<T>& result) {
   return Ok(result.status());
-}
-
-// A loopback port with nothing listening.
-inline uint16_t ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
 }
 
 // Bytes that a text-based API would mangle.

@@ -131,7 +131,7 @@ TEST_F(ClientServerErrorsTest, OverTheConnectionLimitIsBusyThenRecovers) {
 
 TEST(ClientConnectionErrorsTest, RefusedConnectionIsConnectFailed) {
   ClientOptions options;
-  options.port = ClosedPort();
+  options.port = test::UnusedPort();
   Client client(options);
   Status status = client.Ping();
   EXPECT_EQ(status.code(), Code::kConnectFailed);

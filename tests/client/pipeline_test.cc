@@ -148,7 +148,7 @@ TEST(ClientPipelineFailureTest, ConnectionLostMidwayEndsTheRoundAndTellsWhatWasA
 
 TEST(ClientPipelineFailureTest, UnreachableServerFailsTheRound) {
   ClientOptions options;
-  options.port = ClosedPort();
+  options.port = test::UnusedPort();
   Client client(options);
   Pipeline pipeline(&client, [](protocol::Response) {});
   EXPECT_EQ(pipeline.Add(PingRequest()).code(), Code::kConnectFailed);
