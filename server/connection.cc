@@ -161,11 +161,7 @@ void Connection::DoRead() {
   if (input_waiting_) {
     // Requests read before the pause come first; Consume reads on after them.
     input_waiting_ = false;
-    consuming_ = true;
-    Consume({});
-    consuming_ = false;
-    SubmitWrites();
-    DoWrite();
+    ConsumeAndSend({});
     if (closed_ || read_closed_ || input_waiting_ || ReadingPaused()) return;
   }
   reading_ = true;
@@ -198,6 +194,11 @@ void Connection::OnRead(const boost::system::error_code& ec, std::string_view by
   }
   if (read_closed_) return;  // shutting down: later input is not served
   last_activity_ = Clock::now();
+  ConsumeAndSend(bytes);
+  DoRead();
+}
+
+void Connection::ConsumeAndSend(std::string_view bytes) {
   // Consume may start writes and reads; none of them may start another
   // read of the socket until it is done.
   consuming_ = true;
@@ -205,7 +206,6 @@ void Connection::OnRead(const boost::system::error_code& ec, std::string_view by
   consuming_ = false;
   SubmitWrites();
   DoWrite();
-  DoRead();
 }
 
 void Connection::Consume(std::string_view bytes) {

@@ -84,6 +84,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnTransportStarted(const boost::system::error_code& ec);
   void OnRead(const boost::system::error_code& ec, std::string_view bytes);
   void Consume(std::string_view bytes);
+  // Consumes bytes (none: what a pause left buffered), then hands the writes
+  // to the writer and the answers to the transport, each in one go.
+  void ConsumeAndSend(std::string_view bytes);
   void ConsumeBinary();
   void ConsumeText();
   // The refusal its Admission calls for. REQUIRES: admission_ != kServe.
