@@ -104,6 +104,26 @@ class TlsTest : public CairndTest {
     ASSERT_TRUE(client->Connect(tls_port_, files)) << client->error();
   }
 
+  // A client with files connects and its PING is answered.
+  void ExpectServed(const TlsClientFiles& files) {
+    TlsTestClient client;
+    ASSERT_NO_FATAL_FAILURE(ConnectTls(&client, files));
+    std::optional<Response> ping = client.Call(PingRequest());
+    ASSERT_TRUE(ping) << client.error();
+    EXPECT_EQ(*ping, Response::Ok());
+  }
+
+  // A client certificate from a CA the server does not trust is not served;
+  // returns what the client saw.
+  std::string ExpectRogueCertificateRefused() {
+    EXPECT_TRUE(test::MakeCert(pki_dir_, "rogue", "other_ca"));
+    TlsTestClient rogue;
+    if (rogue.Connect(tls_port_, {pki("ca.pem"), pki("rogue.pem"), pki("rogue.key")})) {
+      EXPECT_FALSE(rogue.Call(PingRequest())) << "served a certificate of an unknown CA";
+    }
+    return rogue.error();
+  }
+
   // s_client's arguments to reach the TLS port with the client certificate.
   std::string SClient(const std::string& extra = "") const {
     return "openssl s_client -quiet -connect 127.0.0.1:" + std::to_string(tls_port_) + " -CAfile " +
@@ -165,45 +185,24 @@ TEST_F(TlsTest, AuthClientsYesRefusesAClientWithoutCertificate) {
   EXPECT_TRUE(LogShows("TLS handshake failed: peer did not return a certificate"));
 
   // A certificate from a CA the server does not trust is refused too.
-  ASSERT_TRUE(test::MakeCert(pki_dir_, "rogue", "other_ca"));
-  TlsTestClient rogue;
-  if (rogue.Connect(tls_port_, {pki("ca.pem"), pki("rogue.pem"), pki("rogue.key")})) {
-    EXPECT_FALSE(rogue.Call(PingRequest())) << "served a certificate of an unknown CA";
-  }
-  EXPECT_NE(rogue.error().find("unknown ca"), std::string::npos) << rogue.error();
+  const std::string rogue_error = ExpectRogueCertificateRefused();
+  EXPECT_NE(rogue_error.find("unknown ca"), std::string::npos) << rogue_error;
 
-  TlsTestClient with;
-  ASSERT_NO_FATAL_FAILURE(ConnectTls(&with, WithClientCert()));
-  std::optional<Response> ping = with.Call(PingRequest());
-  ASSERT_TRUE(ping) << with.error();
-  EXPECT_EQ(*ping, Response::Ok());
+  ExpectServed(WithClientCert());
 }
 
 TEST_F(TlsTest, AuthClientsOptionalServesBothButVerifiesWhatItGets) {
   ASSERT_NO_FATAL_FAILURE(StartServer(TlsFlags("optional")));
-  for (const TlsClientFiles& files : {WithoutClientCert(), WithClientCert()}) {
-    TlsTestClient client;
-    ASSERT_NO_FATAL_FAILURE(ConnectTls(&client, files));
-    std::optional<Response> ping = client.Call(PingRequest());
-    ASSERT_TRUE(ping) << client.error();
-    EXPECT_EQ(*ping, Response::Ok());
-  }
-  ASSERT_TRUE(test::MakeCert(pki_dir_, "rogue", "other_ca"));
-  TlsTestClient rogue;
-  if (rogue.Connect(tls_port_, {pki("ca.pem"), pki("rogue.pem"), pki("rogue.key")})) {
-    EXPECT_FALSE(rogue.Call(PingRequest())) << "served a certificate of an unknown CA";
-  }
+  ExpectServed(WithoutClientCert());
+  ExpectServed(WithClientCert());
+  ExpectRogueCertificateRefused();
 }
 
 TEST_F(TlsTest, AuthClientsNoNeedsNoCa) {
   ASSERT_NO_FATAL_FAILURE(
       StartServer({"--tls-port", std::to_string(tls_port_), "--tls-cert-file", pki("server.pem"),
                    "--tls-key-file", pki("server.key"), "--tls-auth-clients", "no"}));
-  TlsTestClient client;
-  ASSERT_NO_FATAL_FAILURE(ConnectTls(&client, WithoutClientCert()));
-  std::optional<Response> ping = client.Call(PingRequest());
-  ASSERT_TRUE(ping) << client.error();
-  EXPECT_EQ(*ping, Response::Ok());
+  ExpectServed(WithoutClientCert());
 }
 
 TEST_F(TlsTest, AClientTrustingAnotherCaFailsVerification) {
